@@ -1,0 +1,42 @@
+# GAM: the two commands of the README (make run, make test), plus lint and bench.
+VENV := .venv
+PY := $(VENV)/bin/python
+PYTEST_ARGS ?=
+
+.PHONY: run test lint format bench services clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[dev]"
+	touch $@
+
+# The embedded default: SQLite file, Celery eager, demo tenant, served on 127.0.0.1:8000.
+run: $(VENV)/.installed
+	$(PY) manage.py migrate --noinput -v0
+	$(PY) manage.py seed_demo
+	@echo "Serving on http://127.0.0.1:8000/  (API docs: /api/docs/)"
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+# The full suite against the local PostgreSQL and Redis (started if not running).
+test: $(VENV)/.installed
+	scripts/services.sh
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.installed
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: $(VENV)/.installed
+	scripts/services.sh
+	$(PY) -m bench.run
+
+services:
+	scripts/services.sh
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles

@@ -1,0 +1,5 @@
+"""Pages of accounts."""
+
+app_name = "accounts"
+
+urlpatterns: list = []

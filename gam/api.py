@@ -1,0 +1,174 @@
+"""API of the platform core: token, me, users, countries, exchange rates."""
+
+from __future__ import annotations
+
+from django.contrib.auth import authenticate
+from django.db import transaction
+from django.db.models import ProtectedError, Q
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, mixins, status, viewsets
+from rest_framework.authtoken.models import Token
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+from rest_framework.views import APIView
+
+from gam import selectors, services
+from gam.audit import audit
+from gam.drf import IsTenantAdminOrReadOnly, TenantScopedAPIMixin
+from gam.models import Country, ExchangeRate
+from gam.serializers import (
+    CountrySerializer,
+    ExchangeRateSerializer,
+    MeSerializer,
+    TokenRequestSerializer,
+    TokenSerializer,
+    UserSerializer,
+)
+
+
+class LoginThrottle(AnonRateThrottle):
+    scope = "login"
+    rate = "20/min"
+
+
+class TokenView(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [LoginThrottle]
+
+    @extend_schema(request=TokenRequestSerializer, responses={200: TokenSerializer})
+    def post(self, request):
+        data = TokenRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = authenticate(
+            request,
+            email=data.validated_data["email"].lower(),
+            password=data.validated_data["password"],
+        )
+        if user is None or user.tenant_id is None:
+            return Response(
+                {"non_field_errors": ["Unable to log in with these credentials."]},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        token, _ = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
+
+
+class MeView(TenantScopedAPIMixin, generics.RetrieveAPIView):
+    serializer_class = MeSerializer
+
+    def get_object(self):
+        return selectors.users_of_tenant().select_related("tenant").get(pk=self.request.user.pk)
+
+
+class UserViewSet(
+    TenantScopedAPIMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Users of the tenant. Tenant admins create and change them. DELETE deactivates: the
+    user can no longer log in, and what they did stays attributed to them."""
+
+    serializer_class = UserSerializer
+    permission_classes = [IsTenantAdminOrReadOnly]
+    filterset_fields = {"country__code": ["exact"], "is_tenant_admin": ["exact"]}
+
+    def get_queryset(self):
+        qs = selectors.users_of_tenant().filter(is_active=True)
+        search = self.request.query_params.get("search")
+        if search:
+            qs = qs.filter(Q(name__icontains=search) | Q(email__icontains=search))
+        country = self.request.query_params.get("country")
+        if country:
+            qs = qs.filter(country__code=country.upper())
+        return qs.order_by("name", "email")
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = services.user_create(
+            email=data["email"],
+            password=data["password"],
+            name=data.get("name", ""),
+            country=data.get("country"),
+            is_tenant_admin=data.get("is_tenant_admin", False),
+            tenant_id=self.request.user.tenant_id,
+            actor=self.request.user,
+        )
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        password = data.pop("password", None)
+        serializer.instance = services.user_update(
+            user=serializer.instance, actor=self.request.user, password=password, **data
+        )
+
+    def perform_destroy(self, instance):
+        if instance == self.request.user:
+            raise ValidationError({"detail": ["You cannot deactivate yourself."]})
+        services.user_update(user=instance, actor=self.request.user, is_active=False)
+
+
+class CountryViewSet(TenantScopedAPIMixin, viewsets.ModelViewSet):
+    serializer_class = CountrySerializer
+    permission_classes = [IsTenantAdminOrReadOnly]
+    lookup_field = "code"
+    lookup_value_regex = "[A-Za-z]{2}"
+
+    def get_queryset(self):
+        qs = selectors.countries()
+        search = self.request.query_params.get("search")
+        if search:
+            qs = qs.filter(Q(name__icontains=search) | Q(code__iexact=search))
+        return qs.order_by("name")
+
+    def get_object(self):
+        self.kwargs[self.lookup_field] = self.kwargs[self.lookup_field].upper()
+        return super().get_object()
+
+    def perform_create(self, serializer):
+        country = serializer.save()
+        audit(self.request.user, "country.create", country, code=country.code)
+
+    def perform_update(self, serializer):
+        country = serializer.save()
+        audit(self.request.user, "country.update", country, code=country.code)
+
+    def perform_destroy(self, instance: Country):
+        try:
+            with transaction.atomic():
+                instance.delete()
+        except ProtectedError as exc:
+            raise ValidationError(
+                {"detail": [f"{instance.code} is still used by customers or opportunities."]}
+            ) from exc
+        audit(self.request.user, "country.delete", None, code=instance.code)
+
+
+class ExchangeRateViewSet(TenantScopedAPIMixin, viewsets.ModelViewSet):
+    serializer_class = ExchangeRateSerializer
+    permission_classes = [IsTenantAdminOrReadOnly]
+
+    def get_queryset(self):
+        qs = ExchangeRate.objects.all()
+        currency = self.request.query_params.get("currency")
+        if currency:
+            qs = qs.filter(currency=currency.upper())
+        return qs.order_by("currency", "-valid_from")
+
+    def perform_create(self, serializer):
+        rate = serializer.save()
+        audit(self.request.user, "exchange_rate.create", rate, currency=rate.currency)
+
+    def perform_update(self, serializer):
+        rate = serializer.save()
+        audit(self.request.user, "exchange_rate.update", rate, currency=rate.currency)
+
+    def perform_destroy(self, instance):
+        audit(self.request.user, "exchange_rate.delete", instance, currency=instance.currency)
+        instance.delete()

@@ -1,0 +1,21 @@
+"""/api/v1/: the platform core's endpoints, then each app's (see <app>/api_urls.py)."""
+
+from django.urls import include, path
+from rest_framework.routers import SimpleRouter
+
+from gam import api
+
+router = SimpleRouter()
+router.register("users", api.UserViewSet, basename="user")
+router.register("countries", api.CountryViewSet, basename="country")
+router.register("exchange-rates", api.ExchangeRateViewSet, basename="exchangerate")
+
+urlpatterns = [
+    path("auth/token/", api.TokenView.as_view(), name="api_token"),
+    path("me/", api.MeView.as_view(), name="api_me"),
+    *router.urls,
+    path("", include("accounts.api_urls")),
+    path("", include("teams.api_urls")),
+    path("", include("opportunities.api_urls")),
+    path("", include("reporting.api_urls")),
+]

@@ -1,0 +1,101 @@
+"""API plumbing shared by every app: pagination, errors, the tenant-scoping base view,
+permission classes and tenant-limited related fields."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
+from django.http import Http404
+from rest_framework import exceptions, permissions, serializers, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from gam.tenancy import activate_tenant
+
+
+class Pagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+def exception_handler(exc, context):
+    """DRF's handler, plus: Django ValidationError and IntegrityError become 400s."""
+    if isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
+        exc = exceptions.ValidationError(detail)
+    elif isinstance(exc, IntegrityError):
+        exc = exceptions.ValidationError(
+            {"detail": ["This conflicts with an existing record (it must be unique)."]}
+        )
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    return drf_exception_handler(exc, context)
+
+
+class TenantScopedAPIMixin:
+    """Base of every API view: once DRF has authenticated the request (session or token), an
+    authenticated tenant user is required and their tenant becomes the current tenant, before
+    any permission check or query. The middleware resets it when the request ends."""
+
+    def check_permissions(self, request):
+        user = request.user
+        if user is None or not user.is_authenticated:
+            self.permission_denied(request, message="Authentication credentials were not provided.")
+        if user.tenant_id is None:
+            raise exceptions.PermissionDenied("Platform operators use the admin site.")
+        activate_tenant(user.tenant_id)
+        super().check_permissions(request)
+
+
+class IsTenantAdminOrReadOnly(permissions.BasePermission):
+    message = "Only tenant admins may change this."
+
+    def has_permission(self, request, view):
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        return bool(request.user and request.user.is_tenant_admin)
+
+
+class IsTenantAdmin(permissions.BasePermission):
+    message = "Only tenant admins may do this."
+
+    def has_permission(self, request, view):
+        return bool(request.user and request.user.is_tenant_admin)
+
+
+class TenantPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """A related field whose choices come from a tenant-scoped default manager, evaluated per
+    request. A foreign tenant's id is "does not exist" (400), never a silent link."""
+
+    def __init__(self, model=None, **kwargs):
+        self.model = model
+        if not kwargs.get("read_only"):
+            kwargs.setdefault("queryset", None)
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        if self.queryset is not None:
+            return super().get_queryset()
+        return self.model.objects.all()
+
+    def use_pk_only_optimization(self):
+        return True
+
+
+class TenantSlugRelatedField(serializers.SlugRelatedField):
+    def __init__(self, model=None, **kwargs):
+        self.model = model
+        if not kwargs.get("read_only"):
+            kwargs.setdefault("queryset", None)
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        if self.queryset is not None:
+            return super().get_queryset()
+        return self.model.objects.all()
+
+
+def conflict_response(message: str) -> Response:
+    return Response({"detail": message}, status=status.HTTP_409_CONFLICT)

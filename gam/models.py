@@ -1,0 +1,164 @@
+"""Platform core: tenants, users, markets (countries) and exchange rates."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from gam.tenancy import TenantManager, TenantOwnedModel
+
+currency_code_validator = RegexValidator(
+    r"^[A-Z]{3}$", _("Use a three-letter ISO 4217 code such as EUR, SEK or USD.")
+)
+country_code_validator = RegexValidator(
+    r"^[A-Z]{2}$", _("Use a two-letter ISO 3166 code such as SE, DE or FR.")
+)
+
+
+class Tenant(models.Model):
+    """A seller company using GAM. Every tenant-owned row points here."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=60, unique=True)
+    currency = models.CharField(
+        _("reporting currency"), max_length=3, default="EUR", validators=[currency_code_validator]
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UserManager(BaseUserManager):
+    """Unscoped on purpose: login looks a user up by email before any tenant is known.
+
+    Tenant-scoped lookups of users go through ``User.in_tenant`` (see gam/selectors.py).
+    """
+
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra) -> User:
+        if not email:
+            raise ValueError("Users need an email address")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra) -> User:
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self.create_user(email, password, **extra)
+
+
+class UserTenantManager(TenantManager):
+    pass
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who logs in with an email. Tenant users have a tenant; platform operators
+    (Django admin only) have none."""
+
+    email = models.EmailField(_("email"), unique=True)
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    tenant = models.ForeignKey(
+        Tenant, null=True, blank=True, on_delete=models.CASCADE, related_name="users"
+    )
+    country = models.ForeignKey(
+        "gam.Country",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("home country"),
+    )
+    is_tenant_admin = models.BooleanField(_("tenant admin"), default=False)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False)
+    language = models.CharField(
+        max_length=8, default="en", choices=[("en", "English"), ("sv", "Svenska")]
+    )
+    time_zone = models.CharField(max_length=64, default="UTC")
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+    in_tenant = UserTenantManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        ordering = ["name", "email"]
+        indexes = [models.Index(fields=["tenant", "name"])]
+
+    def __str__(self) -> str:
+        return self.name or self.email
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.email
+
+
+class Country(TenantOwnedModel):
+    """A market the tenant sells in, with its currency and local sales unit."""
+
+    code = models.CharField(_("code"), max_length=2, validators=[country_code_validator])
+    name = models.CharField(_("name"), max_length=100)
+    currency = models.CharField(_("currency"), max_length=3, validators=[currency_code_validator])
+    sales_unit = models.CharField(_("local sales unit"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "countries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "code"], name="country_code_unique_per_tenant"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class ExchangeRate(TenantOwnedModel):
+    """Units of the tenant's reporting currency for one unit of ``currency`` from a date on."""
+
+    currency = models.CharField(max_length=3, validators=[currency_code_validator])
+    rate = models.DecimalField(
+        max_digits=18, decimal_places=8, validators=[MinValueValidator(Decimal("0.00000001"))]
+    )
+    valid_from = models.DateField(default=date.today)
+
+    class Meta:
+        ordering = ["currency", "-valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "currency", "valid_from"], name="exchange_rate_unique_per_day"
+            )
+        ]
+        indexes = [models.Index(fields=["tenant", "currency", "valid_from"])]
+
+    def __str__(self) -> str:
+        return f"{self.currency} {self.rate} from {self.valid_from}"
+
+
+class AuditLogEntry(TenantOwnedModel):
+    """Tenant admin actions and permission changes (who did what to what, when)."""
+
+    actor = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    action = models.CharField(max_length=80)
+    object_type = models.CharField(max_length=80, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["tenant", "-at"])]

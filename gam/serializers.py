@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers
+
+from gam.drf import TenantSlugRelatedField
+from gam.models import Country, ExchangeRate, Tenant, User
+
+
+def upper_case_keys(data, keys: tuple[str, ...]):
+    """A copy of request data (dict or QueryDict) with the string values of ``keys``
+    upper-cased."""
+    if not hasattr(data, "copy"):
+        return data
+    data = data.copy()
+    for key in keys:
+        value = data.get(key)
+        if isinstance(value, str):
+            data[key] = value.upper()
+    return data
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    password = serializers.CharField(write_only=True, trim_whitespace=False)
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(read_only=True)
+
+
+class TenantSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Tenant
+        fields = ["slug", "name", "currency"]
+
+
+class MeSerializer(serializers.ModelSerializer):
+    country = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    tenant = TenantSerializer(read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "email", "name", "country", "is_tenant_admin", "tenant"]
+
+
+class UserSerializer(serializers.ModelSerializer):
+    country = TenantSlugRelatedField(
+        model=Country, slug_field="code", allow_null=True, required=False
+    )
+    password = serializers.CharField(
+        write_only=True, required=False, trim_whitespace=False, style={"input_type": "password"}
+    )
+
+    class Meta:
+        model = User
+        fields = ["id", "email", "name", "country", "is_tenant_admin", "password"]
+
+    def validate_email(self, value: str) -> str:
+        value = value.lower()
+        others = User.objects.filter(email=value)
+        if self.instance is not None:
+            others = others.exclude(pk=self.instance.pk)
+        if others.exists():
+            raise serializers.ValidationError("A user with this email already exists.")
+        return value
+
+    def validate(self, attrs):
+        password = attrs.get("password")
+        if self.instance is None and not password:
+            raise serializers.ValidationError({"password": ["A new user needs a password."]})
+        if password:
+            candidate = User(
+                email=attrs.get("email", getattr(self.instance, "email", "")),
+                name=attrs.get("name", getattr(self.instance, "name", "")),
+            )
+            try:
+                password_validation.validate_password(password, candidate)
+            except DjangoValidationError as exc:
+                raise serializers.ValidationError({"password": list(exc.messages)}) from exc
+        return attrs
+
+
+class CountrySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Country
+        fields = ["code", "name", "currency", "sales_unit"]
+
+    def validate_code(self, value: str) -> str:
+        value = value.upper()
+        others = Country.objects.filter(code=value)
+        if self.instance is not None:
+            others = others.exclude(pk=self.instance.pk)
+        if others.exists():
+            raise serializers.ValidationError(f"Country {value} already exists.")
+        return value
+
+    def validate_currency(self, value: str) -> str:
+        return value.upper()
+
+    def to_internal_value(self, data):
+        # Upper-case codes before the regex validators see them ("se" is fine input).
+        return super().to_internal_value(upper_case_keys(data, ("code", "currency")))
+
+
+class ExchangeRateSerializer(serializers.ModelSerializer):
+    rate = serializers.DecimalField(
+        max_digits=18, decimal_places=8, min_value=Decimal("0.00000001")
+    )
+
+    class Meta:
+        model = ExchangeRate
+        fields = ["id", "currency", "rate", "valid_from"]
+        validators = []  # uniqueness per tenant is checked in validate()
+
+    def to_internal_value(self, data):
+        return super().to_internal_value(upper_case_keys(data, ("currency",)))
+
+    def validate(self, attrs):
+        currency = attrs.get("currency", getattr(self.instance, "currency", None))
+        valid_from = attrs.get("valid_from", getattr(self.instance, "valid_from", None))
+        others = ExchangeRate.objects.filter(currency=currency, valid_from=valid_from)
+        if self.instance is not None:
+            others = others.exclude(pk=self.instance.pk)
+        if others.exists():
+            raise serializers.ValidationError(
+                {"valid_from": [f"A rate for {currency} from {valid_from} already exists."]}
+            )
+        return attrs

@@ -1,0 +1,75 @@
+"""Writes of the platform core: tenants, users, countries, exchange rates."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from gam.audit import audit
+from gam.models import Country, Tenant, User
+from gam.tenancy import tenant_context
+
+
+class SlugTaken(ValueError):
+    pass
+
+
+@transaction.atomic
+def tenant_create(
+    *, name: str, slug: str, admin_email: str, admin_password: str, currency: str = "EUR"
+) -> Tenant:
+    """A tenant with its default sales stages and its first tenant admin."""
+    from opportunities.services import stages_create_defaults
+
+    if Tenant.objects.filter(slug=slug).exists():
+        raise SlugTaken(f"A tenant with slug {slug!r} already exists.")
+    if User.objects.filter(email=admin_email.lower()).exists():
+        raise ValueError(f"A user with email {admin_email!r} already exists.")
+    tenant = Tenant.objects.create(name=name, slug=slug, currency=currency.upper())
+    with tenant_context(tenant):
+        stages_create_defaults()
+        admin = User.objects.create_user(
+            admin_email, admin_password, tenant=tenant, is_tenant_admin=True, name="Admin"
+        )
+        audit(admin, "tenant.create", tenant)
+    return tenant
+
+
+@transaction.atomic
+def user_create(
+    *,
+    email: str,
+    password: str,
+    name: str = "",
+    country: Country | None = None,
+    is_tenant_admin: bool = False,
+    language: str = "en",
+    tenant_id: int,
+    actor: User | None = None,
+) -> User:
+    user = User.objects.create_user(
+        email,
+        password,
+        name=name,
+        country=country,
+        is_tenant_admin=is_tenant_admin,
+        language=language,
+        tenant_id=tenant_id,
+    )
+    audit(actor, "user.create", user, email=user.email, is_tenant_admin=is_tenant_admin)
+    return user
+
+
+@transaction.atomic
+def user_update(
+    *, user: User, actor: User | None = None, password: str | None = None, **fields
+) -> User:
+    changed = {k: v for k, v in fields.items() if getattr(user, k) != v}
+    for key, value in fields.items():
+        setattr(user, key, value)
+    if password:
+        user.set_password(password)
+        changed["password"] = "(changed)"
+    user.save()
+    if changed:
+        audit(actor, "user.update", user, **changed)
+    return user

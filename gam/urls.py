@@ -1,0 +1,46 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from gam import views
+from gam.forms_auth import EmailAuthenticationForm
+
+settings_patterns = [
+    path("", views.settings_home, name="settings_home"),
+    path("users/", views.user_list, name="user_list"),
+    path("users/new/", views.user_edit, name="user_create"),
+    path("users/<int:user_id>/", views.user_edit, name="user_edit"),
+    path("users/<int:user_id>/deactivate/", views.user_deactivate, name="user_deactivate"),
+    path("countries/", views.country_list, name="country_list"),
+    path("countries/new/", views.country_edit, name="country_create"),
+    path("countries/<str:code>/", views.country_edit, name="country_edit"),
+    path("countries/<str:code>/delete/", views.country_delete, name="country_delete"),
+    path("exchange-rates/", views.exchange_rate_list, name="exchange_rate_list"),
+    path(
+        "exchange-rates/<int:rate_id>/delete/",
+        views.exchange_rate_delete,
+        name="exchange_rate_delete",
+    ),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            authentication_form=EmailAuthenticationForm, redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("settings/", include(settings_patterns)),
+    path("", include("accounts.urls")),
+    path("", include("opportunities.urls")),
+    path("", include("teams.urls")),
+    path("", include("reporting.urls")),
+    path("api/v1/", include("gam.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api_docs"),
+    path("admin/", admin.site.urls),
+]

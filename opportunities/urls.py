@@ -1,0 +1,5 @@
+"""Pages of opportunities."""
+
+app_name = "opportunities"
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+"""Pages of reporting."""
+
+app_name = "reporting"
+
+urlpatterns: list = []

@@ -1,0 +1,7 @@
+"""API endpoints of teams under /api/v1/."""
+
+from rest_framework.routers import SimpleRouter
+
+router = SimpleRouter()
+
+urlpatterns = [*router.urls]

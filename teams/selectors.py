@@ -1,0 +1,157 @@
+"""The sharing model of DESIGN.md, in one place.
+
+Every list, detail, filter, form choice, export and dashboard number asks these functions
+what a user may see or change. All of them start from tenant-scoped querysets, so tenancy
+is already enforced; they only answer "what inside the tenant".
+
+Account-level rights come from django-guardian object permissions on the global account,
+kept in step with team membership by ``teams.services``:
+
+- ``view_globalaccount``: on the team (any role) — sees the account's opportunities, plans,
+  activities, campaigns;
+- ``change_globalaccount`` and ``manage_team``: the global account manager.
+
+The one country-specific right (a local account manager changes what is in their country)
+comes from the membership row itself.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from accounts.models import GlobalAccount, Subsidiary
+from gam.models import User
+from teams.models import GlobalAccountUserObjectPermission, TeamMembership, TeamRole
+
+VIEW = "view_globalaccount"
+CHANGE = "change_globalaccount"
+MANAGE_TEAM = "manage_team"
+
+
+def _has_account_perm(user: User, codename: str, account_ref: str = "global_account") -> Exists:
+    return Exists(
+        GlobalAccountUserObjectPermission.objects.filter(
+            user=user, permission__codename=codename, content_object=OuterRef(account_ref)
+        )
+    )
+
+
+def _is_local_manager_in_country(user: User, account_ref: str, country_ref: str) -> Exists:
+    return Exists(
+        TeamMembership.objects.filter(
+            user=user,
+            role=TeamRole.LOCAL_ACCOUNT_MANAGER,
+            global_account=OuterRef(account_ref),
+            country=OuterRef(country_ref),
+        )
+    )
+
+
+# --- global accounts ------------------------------------------------------------------------
+
+
+def global_accounts_visible_to(user: User) -> QuerySet[GlobalAccount]:
+    """Everyone in the tenant may see that a global account exists (name, tier, GAM)."""
+    return GlobalAccount.objects.all()
+
+
+def global_accounts_of_team(user: User) -> QuerySet[GlobalAccount]:
+    """Accounts whose whole picture (opportunities, plans, activities) the user may see."""
+    if user.is_tenant_admin:
+        return GlobalAccount.objects.all()
+    return GlobalAccount.objects.filter(_has_account_perm(user, VIEW, "pk"))
+
+
+def global_accounts_changeable_by(user: User) -> QuerySet[GlobalAccount]:
+    if user.is_tenant_admin:
+        return GlobalAccount.objects.all()
+    return GlobalAccount.objects.filter(_has_account_perm(user, CHANGE, "pk"))
+
+
+def global_accounts_managed_by(user: User) -> QuerySet[GlobalAccount]:
+    """Accounts whose team (and agreements, conflicts) the user manages."""
+    if user.is_tenant_admin:
+        return GlobalAccount.objects.all()
+    return GlobalAccount.objects.filter(_has_account_perm(user, MANAGE_TEAM, "pk"))
+
+
+def can_see_account_details(user: User, account: GlobalAccount) -> bool:
+    return global_accounts_of_team(user).filter(pk=account.pk).exists()
+
+
+def can_change_account(user: User, account: GlobalAccount) -> bool:
+    return global_accounts_changeable_by(user).filter(pk=account.pk).exists()
+
+
+def can_manage_team(user: User, account: GlobalAccount) -> bool:
+    return global_accounts_managed_by(user).filter(pk=account.pk).exists()
+
+
+# --- subsidiaries ---------------------------------------------------------------------------
+
+
+def subsidiaries_visible_to(user: User) -> QuerySet[Subsidiary]:
+    """Everyone in the tenant may see every subsidiary, so nobody enters a customer twice."""
+    return Subsidiary.objects.all()
+
+
+def subsidiaries_changeable_by(user: User) -> QuerySet[Subsidiary]:
+    if user.is_tenant_admin:
+        return Subsidiary.objects.all()
+    return Subsidiary.objects.filter(
+        Q(owner=user)
+        | Q(_has_account_perm(user, CHANGE))
+        | Q(_is_local_manager_in_country(user, "global_account", "country"))
+    )
+
+
+def can_change_subsidiary(user: User, subsidiary: Subsidiary) -> bool:
+    return subsidiaries_changeable_by(user).filter(pk=subsidiary.pk).exists()
+
+
+# --- records that hang off a subsidiary (opportunities, activities, campaigns) ---------------
+
+
+def account_records_visible_filter(user: User) -> Q:
+    """For a model with ``global_account``, ``subsidiary`` and ``owner`` fields: what the user
+    may see. Team members see the account's records; owners see their own; owners of a
+    subsidiary see what is at it."""
+    return Q(owner=user) | Q(subsidiary__owner=user) | Q(_has_account_perm(user, VIEW))
+
+
+def account_records_changeable_filter(user: User) -> Q:
+    """What the user may change: own records, everything at an account they manage, records
+    in their country of an account where they are the local account manager, and records at
+    their own local customers."""
+    return (
+        Q(owner=user)
+        | Q(subsidiary__owner=user, global_account__isnull=True)
+        | Q(_has_account_perm(user, CHANGE))
+        | Q(_is_local_manager_in_country(user, "global_account", "country"))
+    )
+
+
+def visible_records(user: User, queryset: QuerySet) -> QuerySet:
+    if user.is_tenant_admin:
+        return queryset
+    return queryset.filter(account_records_visible_filter(user))
+
+
+def changeable_records(user: User, queryset: QuerySet) -> QuerySet:
+    if user.is_tenant_admin:
+        return queryset
+    return queryset.filter(account_records_changeable_filter(user))
+
+
+# --- team -----------------------------------------------------------------------------------
+
+
+def team_memberships_visible_to(user: User) -> QuerySet[TeamMembership]:
+    """Teams are public inside the tenant: knowing who to talk to is the point."""
+    return TeamMembership.objects.all()
+
+
+def team_memberships_changeable_by(user: User) -> QuerySet[TeamMembership]:
+    if user.is_tenant_admin:
+        return TeamMembership.objects.all()
+    return TeamMembership.objects.filter(_has_account_perm(user, MANAGE_TEAM))

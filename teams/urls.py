@@ -1,0 +1,5 @@
+"""Pages of teams."""
+
+app_name = "teams"
+
+urlpatterns: list = []

@@ -1,0 +1,103 @@
+import pytest
+from django.core.management import CommandError, call_command
+
+from gam.models import Tenant, User
+from gam.tenancy import tenant_context
+from opportunities.models import Stage
+
+
+def test_create_tenant_makes_admin_and_default_stages(db, capsys):
+    call_command(
+        "create_tenant",
+        "--name",
+        "Acme",
+        "--slug",
+        "acme",
+        "--admin-email",
+        "boss@acme.test",
+        "--admin-password",
+        "a-Long-pass-42",
+        "--currency",
+        "sek",
+    )
+    tenant = Tenant.objects.get(slug="acme")
+    assert tenant.currency == "SEK"
+    admin = User.objects.get(email="boss@acme.test")
+    assert admin.tenant == tenant and admin.is_tenant_admin
+    with tenant_context(tenant):
+        stages = list(Stage.objects.order_by("order").values_list("slug", "phase"))
+    assert stages == [
+        ("prospecting", "qualification"),
+        ("qualification", "qualification"),
+        ("proposal", "proposal"),
+        ("negotiation", "negotiation"),
+        ("closed_won", "won"),
+        ("closed_lost", "lost"),
+    ]
+    assert "Created tenant 'acme'" in capsys.readouterr().out
+
+
+def test_create_tenant_refuses_taken_slug(db):
+    call_command(
+        "create_tenant",
+        "--name",
+        "Acme",
+        "--slug",
+        "acme",
+        "--admin-email",
+        "a@acme.test",
+        "--admin-password",
+        "a-Long-pass-42",
+    )
+    with pytest.raises(CommandError, match="already exists"):
+        call_command(
+            "create_tenant",
+            "--name",
+            "Acme 2",
+            "--slug",
+            "acme",
+            "--admin-email",
+            "b@acme.test",
+            "--admin-password",
+            "a-Long-pass-42",
+        )
+    assert Tenant.objects.count() == 1
+    assert not User.objects.filter(email="b@acme.test").exists()
+
+
+def test_create_tenant_validates_input(db):
+    with pytest.raises(CommandError):
+        call_command(
+            "create_tenant",
+            "--name",
+            "X",
+            "--slug",
+            "bad slug!",
+            "--admin-email",
+            "a@x.test",
+            "--admin-password",
+            "a-Long-pass-42",
+        )
+    with pytest.raises(CommandError):
+        call_command(
+            "create_tenant",
+            "--name",
+            "X",
+            "--slug",
+            "x",
+            "--admin-email",
+            "a@x.test",
+            "--admin-password",
+            "a-Long-pass-42",
+            "--currency",
+            "EURO",
+        )
+
+
+def test_seed_demo_prints_logins_and_is_rerunnable(db, capsys):
+    call_command("seed_demo")
+    out = capsys.readouterr().out
+    assert "admin@demo.gam.test" in out and "demo-pass-2026" in out
+    call_command("seed_demo")
+    assert "exists already" in capsys.readouterr().out
+    assert Tenant.objects.filter(slug="demo").count() == 1
