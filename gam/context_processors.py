@@ -8,7 +8,7 @@ NAVIGATION = [
     (_("Customers"), "accounts:subsidiary_list", "all"),
     (_("Pipeline"), "opportunities:pipeline", "all"),
     (_("Leads"), "opportunities:lead_list", "all"),
-    (_("Conflicts"), "opportunities:conflict_list", "all"),
+    (_("Conflicts"), "conflicts:conflict_list", "all"),
     (_("Dashboards"), "reporting:tenant_dashboard", "all"),
     (_("Settings"), "settings_home", "admin"),
 ]

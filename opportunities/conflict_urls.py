@@ -1,0 +1,5 @@
+"""Pages of the conflict inbox and notifications (namespace "conflicts")."""
+
+app_name = "conflicts"
+
+urlpatterns: list = []
