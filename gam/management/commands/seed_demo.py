@@ -1,3 +1,6 @@
+import importlib
+import importlib.util
+
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -31,9 +34,21 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(f"Seeded demo tenant {ctx.tenant.name}."))
         self.print_logins()
 
+    # Each app adds its part of the demo in a module with a ``seed(ctx)`` function; listed
+    # in dependency order. A module that does not exist (yet) is skipped.
+    SEED_MODULES = [
+        "accounts.seed",
+        "opportunities.seed",
+        "accounts.plan_seed",
+        "opportunities.conflict_seed",
+    ]
+
     def app_steps(self):
-        """Each app adds its part of the demo, in dependency order."""
-        return []
+        steps = []
+        for name in self.SEED_MODULES:
+            if importlib.util.find_spec(name) is not None:
+                steps.append(importlib.import_module(name).seed)
+        return steps
 
     def print_logins(self):
         self.stdout.write("")
