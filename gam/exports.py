@@ -1,0 +1,60 @@
+"""CSV export of lists: every list page and endpoint offers its rows as a download.
+
+Rows are streamed, so an export of a large list does not sit in memory; the queryset must
+already be filtered by the sharing model (teams/selectors.py) like the list it exports.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from django.http import StreamingHttpResponse
+
+
+class _Echo:
+    """A file-like object whose write returns the line, for csv.writer over a generator."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_response(
+    filename: str,
+    columns: Sequence[tuple[str, Callable[[Any], Any]]],
+    rows: Iterable[Any],
+) -> StreamingHttpResponse:
+    """``columns`` is a list of (header, getter); each getter turns a row into a cell.
+
+    Example: ``csv_response("subsidiaries.csv", [("Name", lambda s: s.name)], qs.iterator())``.
+    """
+    writer = csv.writer(_Echo())
+
+    def lines():
+        yield "\ufeff"  # BOM, so Excel opens UTF-8 (å, ä, ö, ß) correctly
+        yield writer.writerow([header for header, _ in columns])
+        for row in rows:
+            yield writer.writerow([_cell(getter(row)) for _, getter in columns])
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    text = str(value)
+    # Cells starting with these are formulas to spreadsheet programs (CSV injection).
+    if text[:1] in ("=", "+", "-", "@") and not _is_number(text):
+        return "'" + text
+    return text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
