@@ -41,6 +41,7 @@ urlpatterns = [
     path("", include("opportunities.urls")),
     path("", include("opportunities.conflict_urls")),
     path("", include("reporting.urls")),
+    path("import/", include("gam.import_urls")),
     path("api/v1/", include("gam.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api_docs"),

@@ -1,0 +1,5 @@
+"""Import pages (CSV/Excel import of subsidiaries, contacts, opportunities); see gam/imports.py."""
+
+app_name = "imports"
+
+urlpatterns: list = []
