@@ -1,0 +1,78 @@
+"""List filters of the sales-work API (API.md: global_account, country, owner, stage, status,
+search). They narrow a queryset that the sharing model has already limited."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Q
+
+from opportunities.models import Activity, Campaign, Lead, Opportunity
+from opportunities.selectors import leads_overdue
+
+
+class CountryCodeFilter(django_filters.CharFilter):
+    def filter(self, qs, value):
+        return qs.filter(country__code=value.upper()) if value else qs
+
+
+class OpportunityFilter(django_filters.FilterSet):
+    global_account = django_filters.NumberFilter()
+    country = CountryCodeFilter()
+    owner = django_filters.NumberFilter()
+    subsidiary = django_filters.NumberFilter()
+    product_line = django_filters.NumberFilter()
+    stage = django_filters.CharFilter(field_name="stage__slug")
+    status = django_filters.ChoiceFilter(choices=Opportunity._meta.get_field("status").choices)
+    search = django_filters.CharFilter(method="filter_search")
+
+    class Meta:
+        model = Opportunity
+        fields: list[str] = []
+
+    def filter_search(self, qs, name, value):
+        return qs.filter(Q(name__icontains=value) | Q(subsidiary__name__icontains=value))
+
+
+class ActivityFilter(django_filters.FilterSet):
+    global_account = django_filters.NumberFilter()
+    country = CountryCodeFilter()
+    owner = django_filters.NumberFilter()
+    subsidiary = django_filters.NumberFilter()
+    opportunity = django_filters.NumberFilter()
+    kind = django_filters.ChoiceFilter(choices=Activity.Kind.choices)
+    done = django_filters.BooleanFilter()
+    search = django_filters.CharFilter(field_name="subject", lookup_expr="icontains")
+
+    class Meta:
+        model = Activity
+        fields: list[str] = []
+
+
+class CampaignFilter(django_filters.FilterSet):
+    global_account = django_filters.NumberFilter()
+    country = CountryCodeFilter()
+    owner = django_filters.NumberFilter()
+    subsidiary = django_filters.NumberFilter()
+    search = django_filters.CharFilter(field_name="name", lookup_expr="icontains")
+
+    class Meta:
+        model = Campaign
+        fields: list[str] = []
+
+
+class LeadFilter(django_filters.FilterSet):
+    country = CountryCodeFilter()
+    owner = django_filters.NumberFilter()
+    status = django_filters.ChoiceFilter(choices=Lead.Status.choices)
+    overdue = django_filters.BooleanFilter(method="filter_overdue")
+    search = django_filters.CharFilter(method="filter_search")
+
+    class Meta:
+        model = Lead
+        fields: list[str] = []
+
+    def filter_search(self, qs, name, value):
+        return qs.filter(Q(company_name__icontains=value) | Q(contact_name__icontains=value))
+
+    def filter_overdue(self, qs, name, value):
+        return leads_overdue(qs) if value else qs

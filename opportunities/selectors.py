@@ -1,0 +1,198 @@
+"""Reads of the sales work. Who may see or change an opportunity, activity or campaign is
+answered by ``teams.selectors`` (the sharing model); these functions only add what to fetch
+with it so that lists stay at a constant number of queries."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.utils import timezone
+
+from accounts.models import Subsidiary
+from gam.models import User
+from opportunities.models import (
+    Activity,
+    Campaign,
+    CreditSplit,
+    Lead,
+    LeadQualificationParameter,
+    Opportunity,
+    OpportunityStatus,
+    ProductLine,
+    Stage,
+    StageChange,
+)
+from teams.selectors import changeable_records, subsidiaries_changeable_by, visible_records
+
+# Hours from qualification to the first sales contact before a lead counts as overdue.
+LEAD_SLA_HOURS = 48
+
+
+# --- configuration --------------------------------------------------------------------------
+
+
+def stages() -> QuerySet[Stage]:
+    return Stage.objects.select_related("country").order_by("order", "id")
+
+
+def stages_for_country(country_id: int | None) -> list[Stage]:
+    """The sales process of a market: its own stage set when it has one, else the tenant's
+    common stages (those without a country)."""
+    rows = list(stages().filter(Q(country__isnull=True) | Q(country_id=country_id)))
+    own = [s for s in rows if s.country_id == country_id and country_id is not None]
+    return own or [s for s in rows if s.country_id is None]
+
+
+def product_lines() -> QuerySet[ProductLine]:
+    return ProductLine.objects.order_by("name")
+
+
+def qualification_parameters() -> QuerySet[LeadQualificationParameter]:
+    return LeadQualificationParameter.objects.order_by("order", "name")
+
+
+# --- opportunities --------------------------------------------------------------------------
+
+
+def _opportunity_rows(qs: QuerySet[Opportunity]) -> QuerySet[Opportunity]:
+    return qs.select_related(
+        "subsidiary", "country", "product_line", "owner", "stage", "global_account"
+    ).prefetch_related(
+        Prefetch("splits", queryset=CreditSplit.objects.select_related("user", "country"))
+    )
+
+
+def opportunities_visible_to(user: User) -> QuerySet[Opportunity]:
+    return _opportunity_rows(visible_records(user, Opportunity.objects.all()))
+
+
+def opportunities_changeable_by(user: User) -> QuerySet[Opportunity]:
+    return changeable_records(user, Opportunity.objects.all())
+
+
+def can_change(user: User, record) -> bool:
+    """Whether ``user`` may change an opportunity, activity or campaign."""
+    return changeable_records(user, type(record).objects.filter(pk=record.pk)).exists()
+
+
+def may_create_at(user: User, subsidiary: Subsidiary, owner: User | None) -> bool:
+    """Anyone may record their own work at any customer (that is how parallel work becomes
+    visible); giving a record to someone else needs the right to change the subsidiary."""
+    if owner is None or owner.pk == user.pk:
+        return True
+    return subsidiaries_changeable_by(user).filter(pk=subsidiary.pk).exists()
+
+
+def opportunity_stage_history(opportunity: Opportunity) -> QuerySet[StageChange]:
+    return StageChange.objects.filter(opportunity=opportunity).select_related(
+        "from_stage", "to_stage", "changed_by"
+    )
+
+
+def opportunity_changes(opportunity: Opportunity, limit: int = 30) -> list:
+    """The field-level history of an opportunity (django-simple-history), newest first."""
+    records = list(
+        opportunity.history.select_related("history_user").order_by("-history_date")[: limit + 1]
+    )
+    changes = []
+    for newer, older in zip(records, records[1:], strict=False):
+        delta = newer.diff_against(older)
+        if delta.changes:
+            changes.append((newer, delta.changes))
+    if records and len(records) <= limit:
+        changes.append((records[-1], []))  # the creation
+    return changes
+
+
+def pipeline_board(user: User, qs: QuerySet[Opportunity], cards_per_stage: int = 25) -> list:
+    """Columns of the board: each stage with its count, total and first cards. Three queries
+    whatever the size of the pipeline (stages, totals, cards)."""
+    columns = [{"stage": s, "count": 0, "amount": 0, "cards": []} for s in stages()]
+    by_stage = {c["stage"].pk: c for c in columns}
+    recent = timezone.now() - timedelta(days=90)
+    # Closed deals stay on the board for a quarter, then only the table shows them.
+    shown = qs.filter(Q(status=OpportunityStatus.OPEN) | Q(closed_at__gte=recent))
+    for row in shown.order_by().values("stage_id").annotate(n=Count("id"), total=Sum("amount_reporting")):
+        column = by_stage.get(row["stage_id"])
+        if column:
+            column["count"], column["amount"] = row["n"], row["total"] or 0
+    cards = shown.select_related("subsidiary", "country", "owner").order_by("close_date", "id")
+    for opportunity in cards[: cards_per_stage * len(columns)]:
+        column = by_stage.get(opportunity.stage_id)
+        if column and len(column["cards"]) < cards_per_stage:
+            column["cards"].append(opportunity)
+    return columns
+
+
+# --- activities and campaigns ---------------------------------------------------------------
+
+
+def activities_visible_to(user: User) -> QuerySet[Activity]:
+    return visible_records(user, Activity.objects.all()).select_related(
+        "subsidiary", "country", "owner", "contact", "opportunity"
+    )
+
+
+def activities_changeable_by(user: User) -> QuerySet[Activity]:
+    return changeable_records(user, Activity.objects.all())
+
+
+def account_timeline(
+    user: User, account_id: int, *, country: str = "", kind: str = ""
+) -> QuerySet[Activity]:
+    """Everything the team did at a global account, all countries, newest first."""
+    qs = activities_visible_to(user).filter(global_account_id=account_id)
+    if country:
+        qs = qs.filter(country__code=country.upper())
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs.order_by("-occurred_at", "-id")
+
+
+def campaigns_visible_to(user: User) -> QuerySet[Campaign]:
+    return visible_records(user, Campaign.objects.all()).select_related(
+        "subsidiary", "country", "owner", "global_account"
+    )
+
+
+def campaigns_changeable_by(user: User) -> QuerySet[Campaign]:
+    return changeable_records(user, Campaign.objects.all())
+
+
+# --- leads ----------------------------------------------------------------------------------
+
+
+def _lead_access(user: User) -> Q:
+    """Leads are worked by country: a user sees those assigned to them, the unassigned ones
+    and those of their own country; a tenant admin sees all."""
+    return Q(owner=user) | Q(owner__isnull=True) | Q(country_id=user.country_id)
+
+
+def leads_visible_to(user: User) -> QuerySet[Lead]:
+    qs = Lead.objects.select_related("country", "owner", "product_line", "converted_opportunity")
+    return qs if user.is_tenant_admin else qs.filter(_lead_access(user))
+
+
+def lead_sla_deadline(lead: Lead):
+    if lead.qualified_at is None:
+        return None
+    return lead.qualified_at + timedelta(hours=LEAD_SLA_HOURS)
+
+
+def lead_is_overdue(lead: Lead, now=None) -> bool:
+    deadline = lead_sla_deadline(lead)
+    return (
+        deadline is not None
+        and lead.first_contact_at is None
+        and lead.status == Lead.Status.QUALIFIED
+        and deadline < (now or timezone.now())
+    )
+
+
+def leads_overdue(qs: QuerySet[Lead]) -> QuerySet[Lead]:
+    return qs.filter(
+        status=Lead.Status.QUALIFIED,
+        first_contact_at__isnull=True,
+        qualified_at__lt=timezone.now() - timedelta(hours=LEAD_SLA_HOURS),
+    )
