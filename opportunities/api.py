@@ -226,9 +226,7 @@ class LeadViewSet(TenantScopedAPIMixin, viewsets.ModelViewSet):
 
     def perform_create(self, serializer):
         data, answers = serializer.service_arguments()
-        serializer.instance = services.lead_create(
-            actor=self.request.user, answers=answers, **data
-        )
+        serializer.instance = services.lead_create(actor=self.request.user, answers=answers, **data)
 
     def perform_update(self, serializer):
         data, answers = serializer.service_arguments()
@@ -273,4 +271,3 @@ class LeadViewSet(TenantScopedAPIMixin, viewsets.ModelViewSet):
             OpportunitySerializer(opportunity, context=self.get_serializer_context()).data,
             status=status.HTTP_201_CREATED,
         )
-

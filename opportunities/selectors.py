@@ -113,7 +113,9 @@ def pipeline_board(user: User, qs: QuerySet[Opportunity], cards_per_stage: int =
     recent = timezone.now() - timedelta(days=90)
     # Closed deals stay on the board for a quarter, then only the table shows them.
     shown = qs.filter(Q(status=OpportunityStatus.OPEN) | Q(closed_at__gte=recent))
-    for row in shown.order_by().values("stage_id").annotate(n=Count("id"), total=Sum("amount_reporting")):
+    for row in (
+        shown.order_by().values("stage_id").annotate(n=Count("id"), total=Sum("amount_reporting"))
+    ):
         column = by_stage.get(row["stage_id"])
         if column:
             column["count"], column["amount"] = row["n"], row["total"] or 0
@@ -195,4 +197,20 @@ def leads_overdue(qs: QuerySet[Lead]) -> QuerySet[Lead]:
         status=Lead.Status.QUALIFIED,
         first_contact_at__isnull=True,
         qualified_at__lt=timezone.now() - timedelta(hours=LEAD_SLA_HOURS),
+    )
+
+
+def lead_matching_subsidiaries(lead: Lead, limit: int = 5) -> list[Subsidiary]:
+    """Existing customers the lead's company probably is (name, registration number, web
+    domain), best first, so conversion links to them instead of entering a duplicate."""
+    from accounts.matching import find_matching_subsidiaries
+
+    return list(
+        find_matching_subsidiaries(
+            lead.company_name,
+            lead.registration_number,
+            lead.website,
+            lead.country.code,
+            limit=limit,
+        )
     )

@@ -106,9 +106,7 @@ class CreditSplitSerializer(CountryCodeMixin, serializers.Serializer):
 class OpportunitySerializer(serializers.ModelSerializer):
     subsidiary = TenantPrimaryKeyRelatedField(model=Subsidiary)
     product_line = TenantPrimaryKeyRelatedField(model=ProductLine, allow_null=True, required=False)
-    owner = TenantPrimaryKeyRelatedField(
-        queryset=_tenant_users(), allow_null=True, required=False
-    )
+    owner = TenantPrimaryKeyRelatedField(queryset=_tenant_users(), allow_null=True, required=False)
     stage = TenantSlugRelatedField(model=Stage, slug_field="slug")
     framework_agreement = TenantPrimaryKeyRelatedField(
         model=FrameworkAgreement, allow_null=True, required=False
@@ -153,7 +151,9 @@ class OpportunitySerializer(serializers.ModelSerializer):
         splits = data.pop("splits", None)
         version = data.pop("version", None)
         if splits is not None:
-            splits = [Split(user=s["user"], country=s["country"], percent=s["percent"]) for s in splits]
+            splits = [
+                Split(user=s["user"], country=s["country"], percent=s["percent"]) for s in splits
+            ]
         return data, splits, version
 
 
@@ -161,9 +161,7 @@ class ActivitySerializer(serializers.ModelSerializer):
     subsidiary = TenantPrimaryKeyRelatedField(model=Subsidiary, required=False)
     contact = TenantPrimaryKeyRelatedField(model=Contact, allow_null=True, required=False)
     opportunity = TenantPrimaryKeyRelatedField(model=Opportunity, allow_null=True, required=False)
-    owner = TenantPrimaryKeyRelatedField(
-        queryset=_tenant_users(), allow_null=True, required=False
-    )
+    owner = TenantPrimaryKeyRelatedField(queryset=_tenant_users(), allow_null=True, required=False)
     country = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
     class Meta:
@@ -206,7 +204,16 @@ class CampaignSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Campaign
-        fields = ["id", "name", "subsidiary", "starts_on", "ends_on", "global_account", "country", "owner"]
+        fields = [
+            "id",
+            "name",
+            "subsidiary",
+            "starts_on",
+            "ends_on",
+            "global_account",
+            "country",
+            "owner",
+        ]
         read_only_fields = ["global_account", "owner"]
 
 
@@ -218,9 +225,7 @@ class LeadAnswerSerializer(serializers.Serializer):
 class LeadSerializer(CountryCodeMixin, serializers.ModelSerializer):
     country = _country_field()
     product_line = TenantPrimaryKeyRelatedField(model=ProductLine, allow_null=True, required=False)
-    owner = TenantPrimaryKeyRelatedField(
-        queryset=_tenant_users(), allow_null=True, required=False
-    )
+    owner = TenantPrimaryKeyRelatedField(queryset=_tenant_users(), allow_null=True, required=False)
     answers = LeadAnswerSerializer(many=True, required=False, write_only=True)
     sla_due_at = serializers.SerializerMethodField()
     overdue = serializers.SerializerMethodField()

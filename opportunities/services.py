@@ -241,9 +241,7 @@ def opportunity_create(
     _derive(opportunity)
     opportunity._history_user = actor
     opportunity.save()
-    _splits_replace(
-        opportunity, validate_splits(splits) if splits else _default_split(opportunity)
-    )
+    _splits_replace(opportunity, validate_splits(splits) if splits else _default_split(opportunity))
     _record_stage_change(opportunity, None, actor)
     audit(actor, "opportunity.create", opportunity, name=opportunity.name)
     return opportunity

@@ -33,7 +33,9 @@ class ParallelWork:
     opportunity: Opportunity | None = None  # only when the user may see it
 
 
-def agreements_covering(subsidiary: Subsidiary, day: date | None = None) -> list[FrameworkAgreement]:
+def agreements_covering(
+    subsidiary: Subsidiary, day: date | None = None
+) -> list[FrameworkAgreement]:
     """Active framework agreements of the subsidiary's global account covering its country."""
     if subsidiary.global_account_id is None:
         return []
@@ -73,8 +75,9 @@ def parallel_opportunities(
     if not others:
         return []
     visible = set(
-        visible_records(user, Opportunity.objects.filter(pk__in=[o.pk for o in others]))
-        .values_list("pk", flat=True)
+        visible_records(
+            user, Opportunity.objects.filter(pk__in=[o.pk for o in others])
+        ).values_list("pk", flat=True)
     )
     hints: list[ParallelWork] = []
     hidden_countries = set()
