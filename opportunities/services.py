@@ -52,6 +52,12 @@ DEFAULT_STAGES: list[tuple[str, str, str, int]] = [
 HUNDRED = Decimal("100")
 
 
+def plain_number(value: Decimal) -> str:
+    """90.00 -> "90", 12.50 -> "12.5" (``normalize()`` would say 9E+1)."""
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def stages_create_defaults() -> list[Stage]:
     """The default stages of a new tenant (API.md), in the tenant in context."""
     return [
@@ -115,7 +121,7 @@ def validate_splits(splits: Iterable[Split]) -> list[Split]:
                 "credit_splits": _(
                     "The credit shares must add up to exactly 100%% (they add up to %(total)s%%)."
                 )
-                % {"total": total.normalize()}
+                % {"total": plain_number(total)}
             }
         )
     return splits

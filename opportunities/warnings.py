@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from accounts.models import FrameworkAgreement, Subsidiary
 from gam.models import Country, User
 from opportunities.models import Opportunity, OpportunityStatus, ProductLine
+from opportunities.services import plain_number
 from teams.selectors import visible_records
 
 
@@ -119,7 +120,7 @@ def agreement_text(agreement: FrameworkAgreement) -> str:
         "%(terms)s. Link it to the opportunity."
     ) % {
         "name": agreement.name,
-        "discount": agreement.discount_percent.normalize(),
+        "discount": plain_number(agreement.discount_percent),
         "terms": f"; {agreement.shipping_terms}" if agreement.shipping_terms else "",
     }
 

@@ -12,7 +12,7 @@ from factory.django import DjangoModelFactory
 from accounts.models import Contact, FrameworkAgreement, GlobalAccount, Subsidiary, Tier
 from gam.models import Country, ExchangeRate, Tenant, User
 from gam.tenancy import tenant_context
-from opportunities.models import Campaign, Opportunity, ProductLine, Stage
+from opportunities.models import Campaign, Lead, Opportunity, ProductLine, Stage
 
 PASSWORD = "correct-horse-battery-9"
 SAME_TENANT = factory.SelfAttribute("..tenant")
@@ -193,3 +193,14 @@ class CampaignFactory(TenantOwnedFactory):
     country = factory.SelfAttribute("subsidiary.country")
     starts_on = datetime.date(2026, 11, 1)
     ends_on = datetime.date(2026, 12, 31)
+
+
+# --- opportunities helper (issue 4) ---------------------------------------------------------
+
+
+class LeadFactory(TenantOwnedFactory):
+    class Meta:
+        model = Lead
+
+    company_name = factory.Sequence(lambda n: f"Lead Company {n}")
+    country = factory.SubFactory(CountryFactory, tenant=SAME_TENANT)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from gam.tenancy import tenant_context
 from opportunities.models import Activity, Campaign, Opportunity
 
 # role -> (visible, changeable) among the three records of each kind (se, de, local)
@@ -134,7 +133,9 @@ def test_giving_a_record_to_someone_else_needs_the_right_to_change_the_customer(
     sales, api, in_tenant, role, allowed, kind
 ):
     response = api(getattr(sales, role)).post(
-        f"/api/v1/{kind}/", _create_body(sales, kind, sales.sub_de, owner=sales.owner), format="json"
+        f"/api/v1/{kind}/",
+        _create_body(sales, kind, sales.sub_de, owner=sales.owner),
+        format="json",
     )
     assert response.status_code == (201 if allowed else 403), response.content
 
@@ -158,7 +159,9 @@ def test_other_tenant_sees_nothing_and_gets_404(sales, api, kind):
     assert not listed & {r.pk for r in _records(sales, prefix).values()}
     for record in _records(sales, prefix).values():
         assert client.get(f"/api/v1/{kind}/{record.pk}/").status_code == 404
-        assert client.patch(f"/api/v1/{kind}/{record.pk}/", change, format="json").status_code == 404
+        assert (
+            client.patch(f"/api/v1/{kind}/{record.pk}/", change, format="json").status_code == 404
+        )
         assert client.delete(f"/api/v1/{kind}/{record.pk}/").status_code == 404
 
 
