@@ -296,6 +296,8 @@ class AccountPlan(TenantOwnedModel):
     competition = models.TextField(_("competition"), blank=True)
     strategy = models.TextField(_("our strategy"), blank=True)
     version = models.PositiveIntegerField(default=1)
+    # The first review falls due one interval after the plan was made.
+    created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -1,0 +1,557 @@
+"""Dashboard figures: plain functions that aggregate in the database.
+
+Every figure starts from a queryset the sharing model hands out (``teams.selectors``), so a
+number counts only what the user may see. Amounts are in the tenant's reporting currency
+(``Opportunity.amount_reporting``, converted at the rate valid on the close date); the
+weighted amount is the amount times the stage's probability. Each function runs a fixed
+number of queries however many rows there are; loops in Python only walk grouped rows
+(countries, phases, the user's own accounts).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import (
+    BooleanField,
+    Count,
+    DecimalField,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
+
+from accounts.models import GlobalAccount, PlanObjective, Subsidiary
+from accounts.plan_selectors import actions_overdue, next_review_expression
+from gam.models import Country, User
+from opportunities.models import (
+    Activity,
+    Conflict,
+    ConflictStatus,
+    Opportunity,
+    OpportunityStatus,
+    Phase,
+    StageChange,
+)
+from teams.models import TeamMembership
+from teams.selectors import global_accounts_of_team, global_accounts_visible_to, visible_records
+
+WHITE_SPACE_ACTIVITY_DAYS = 90
+STALLED_AFTER_DAYS = 30
+MANY_OPEN_CONFLICTS = 3
+RECENT_ACTIVITY_ROWS = 10
+DEVIATION_ROWS = 50
+OPEN_CONFLICT_STATUSES = (ConflictStatus.OPEN, ConflictStatus.ACKNOWLEDGED)
+# The funnel of common phases, in order (lost is an exit, not a step).
+FUNNEL = (Phase.QUALIFICATION, Phase.PROPOSAL, Phase.NEGOTIATION, Phase.WON)
+PHASE_ORDER = {phase: i for i, phase in enumerate([*FUNNEL, Phase.LOST])}
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+
+_MONEY = DecimalField(max_digits=24, decimal_places=2)
+# amount × probability %; divided by 100 in Python so the sum stays exact.
+_WEIGHTED_X100 = ExpressionWrapper(F("amount_reporting") * F("stage__probability"), _MONEY)
+
+
+def money(value) -> Decimal:
+    return (Decimal(value) if value is not None else ZERO).quantize(CENT, ROUND_HALF_UP)
+
+
+def _weighted(value_x100) -> Decimal:
+    return money(Decimal(value_x100 or 0) / 100)
+
+
+def _ratio(part: int, whole: int) -> Decimal | None:
+    """A percentage with one decimal, None when there is nothing to divide by."""
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / whole).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+def _year_bounds(today: date) -> tuple[date, date]:
+    return date(today.year, 1, 1), date(today.year, 12, 31)
+
+
+def _sums() -> dict:
+    return {
+        "count": Count("pk"),
+        "amount": Sum("amount_reporting"),
+        "weighted_x100": Sum(_WEIGHTED_X100),
+    }
+
+
+def _cell(row: dict, **keys) -> dict:
+    return {
+        **keys,
+        "count": row["count"],
+        "amount": money(row["amount"]),
+        "weighted_amount": _weighted(row["weighted_x100"]),
+    }
+
+
+# --- one global account ---------------------------------------------------------------------
+
+
+def account_opportunities(user: User, account: GlobalAccount) -> QuerySet[Opportunity]:
+    return visible_records(user, Opportunity.objects.filter(global_account=account))
+
+
+def pipeline_by_country_phase(user: User, account: GlobalAccount) -> list[dict]:
+    """Open opportunities by country × phase: count, amount, weighted amount."""
+    rows = (
+        account_opportunities(user, account)
+        .filter(status=OpportunityStatus.OPEN)
+        .values("country__code", "stage__phase")
+        .annotate(**_sums())
+        .order_by()
+    )
+    cells = [_cell(r, country=r["country__code"], phase=r["stage__phase"]) for r in rows]
+    return sorted(cells, key=lambda c: (c["country"], PHASE_ORDER[c["phase"]]))
+
+
+def closed_by_country(
+    user: User, account: GlobalAccount, *, status: str, today: date | None = None
+) -> list[dict]:
+    """Won (or lost) opportunities closing this calendar year, by country: same shape as the
+    pipeline (phase ``won`` / ``lost``)."""
+    first, last = _year_bounds(today or timezone.localdate())
+    rows = (
+        account_opportunities(user, account)
+        .filter(status=status, close_date__range=(first, last))
+        .values("country__code")
+        .annotate(**_sums())
+        .order_by("country__code")
+    )
+    return [_cell(r, country=r["country__code"], phase=status) for r in rows]
+
+
+def white_space(user: User, account: GlobalAccount, *, now=None) -> list[str]:
+    """Codes of countries where the account has subsidiaries but the user's view shows no
+    open opportunity and no activity in the last 90 days."""
+    since = (now or timezone.now()) - timedelta(days=WHITE_SPACE_ACTIVITY_DAYS)
+    in_country = {"global_account": account, "country": OuterRef("pk")}
+    open_opps = visible_records(
+        user, Opportunity.objects.filter(status=OpportunityStatus.OPEN, **in_country)
+    )
+    recent = visible_records(user, Activity.objects.filter(occurred_at__gte=since, **in_country))
+    return list(
+        Country.objects.filter(Exists(Subsidiary.objects.filter(**in_country)))
+        .exclude(Exists(open_opps))
+        .exclude(Exists(recent))
+        .order_by("code")
+        .values_list("code", flat=True)
+    )
+
+
+def open_conflicts_count(account: GlobalAccount) -> int:
+    """Open and acknowledged conflicts at the account (a count hides which records)."""
+    return Conflict.objects.filter(
+        global_account=account, status__in=OPEN_CONFLICT_STATUSES
+    ).count()
+
+
+def objective_progress(user: User, account: GlobalAccount) -> list[dict]:
+    """Each plan objective with the amount won towards it: won opportunities (that the user
+    sees) closing from 1 January of the target date's year up to the target date, in the
+    objective's country and product line where it names one. Two queries."""
+    objectives = list(
+        PlanObjective.objects.filter(plan__global_account=account).select_related(
+            "country", "product_line"
+        )
+    )
+    if not objectives:
+        return []
+    today = timezone.localdate()
+    sums = {}
+    for objective in objectives:
+        last = objective.target_date or _year_bounds(today)[1]
+        condition = Q(close_date__range=(date(last.year, 1, 1), last))
+        if objective.country_id:
+            condition &= Q(country_id=objective.country_id)
+        if objective.product_line_id:
+            condition &= Q(product_line_id=objective.product_line_id)
+        sums[f"o{objective.pk}"] = Sum("amount_reporting", filter=condition)
+    won = account_opportunities(user, account).filter(status=OpportunityStatus.WON)
+    totals = won.aggregate(**sums)
+    result = []
+    for objective in objectives:
+        achieved = money(totals[f"o{objective.pk}"])
+        target = objective.target_amount
+        result.append(
+            {
+                "objective": objective,
+                "id": objective.pk,
+                "title": objective.title,
+                "country": objective.country.code if objective.country else None,
+                "target_amount": money(target) if target is not None else None,
+                "target_date": objective.target_date,
+                "achieved": achieved,
+                "percent": _ratio(achieved, target) if target else None,
+            }
+        )
+    return result
+
+
+def overdue_actions_of_account(account: GlobalAccount, *, today: date | None = None):
+    return (
+        actions_overdue(today or timezone.localdate())
+        .filter(plan__global_account=account)
+        .select_related("owner", "country")
+    )
+
+
+def recent_activity(user: User, account: GlobalAccount) -> list[Activity]:
+    return list(
+        visible_records(user, Activity.objects.filter(global_account=account))
+        .select_related("country", "owner", "subsidiary")
+        .order_by("-occurred_at", "-id")[:RECENT_ACTIVITY_ROWS]
+    )
+
+
+@dataclass
+class AccountHeader:
+    """The account with its next review date, read in one query."""
+
+    account: GlobalAccount
+    next_review: date | None
+
+
+def account_for_dashboard(user: User, account_id: int) -> AccountHeader | None:
+    """The account if the user may see its details (its team, the tenant admin), else None."""
+    account = (
+        global_accounts_of_team(user)
+        .select_related("tier", "manager", "plan", "headquarters_country")
+        .annotate(next_review=next_review_expression())
+        .filter(pk=account_id)
+        .first()
+    )
+    if account is None:
+        return None
+    return AccountHeader(account=account, next_review=account.next_review)
+
+
+def account_dashboard_api(user: User, header: AccountHeader, *, currency: str) -> dict:
+    """The figures of ``GET global-accounts/{id}/dashboard/`` (API.md)."""
+    account = header.account
+    return {
+        "currency": currency,
+        "pipeline": pipeline_by_country_phase(user, account),
+        "won": closed_by_country(user, account, status=OpportunityStatus.WON),
+        "white_space": white_space(user, account),
+        "open_conflicts": open_conflicts_count(account),
+        "next_review": header.next_review,
+    }
+
+
+def account_dashboard(user: User, header: AccountHeader, *, currency: str) -> dict:
+    """Everything the GAM dashboard page shows for one account."""
+    today = timezone.localdate()
+    figures = account_dashboard_api(user, header, currency=currency)
+    pipeline = figures["pipeline"]
+    won = figures["won"]
+    lost = closed_by_country(user, header.account, status=OpportunityStatus.LOST)
+    won_count, lost_count = sum(c["count"] for c in won), sum(c["count"] for c in lost)
+    figures.update(
+        {
+            "account": header.account,
+            "lost": lost,
+            "totals": {
+                "open_count": sum(c["count"] for c in pipeline),
+                "open_amount": sum((c["amount"] for c in pipeline), ZERO),
+                "weighted_amount": sum((c["weighted_amount"] for c in pipeline), ZERO),
+                "won_count": won_count,
+                "won_amount": sum((c["amount"] for c in won), ZERO),
+                "lost_count": lost_count,
+                "lost_amount": sum((c["amount"] for c in lost), ZERO),
+                "win_rate": _ratio(won_count, won_count + lost_count),
+            },
+            "review_overdue": header.next_review is not None and header.next_review < today,
+            "objectives": objective_progress(user, header.account),
+            "overdue_actions": list(overdue_actions_of_account(header.account, today=today)),
+            "recent_activity": recent_activity(user, header.account),
+            "year": today.year,
+        }
+    )
+    return figures
+
+
+# --- my accounts ----------------------------------------------------------------------------
+
+
+def my_accounts(user: User, *, today: date | None = None) -> list[dict]:
+    """The accounts whose team the user is on, with their role and the account's figures:
+    open pipeline, weighted, won this year, open conflicts, next review, overdue actions.
+    Two queries: the memberships with per-account subqueries, the grouped opportunities."""
+    today = today or timezone.localdate()
+    first, last = _year_bounds(today)
+    conflicts = (
+        Conflict.objects.filter(
+            global_account=OuterRef("global_account"), status__in=OPEN_CONFLICT_STATUSES
+        )
+        .order_by()
+        .values("global_account")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    actions = (
+        actions_overdue(today)
+        .filter(plan__global_account=OuterRef("global_account"))
+        .order_by()
+        .values("plan")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    memberships = list(
+        TeamMembership.objects.filter(user=user)
+        .select_related("global_account", "global_account__tier", "country")
+        .annotate(
+            next_review=next_review_expression("global_account"),
+            open_conflicts=Coalesce(Subquery(conflicts, output_field=IntegerField()), 0),
+            overdue_actions=Coalesce(Subquery(actions, output_field=IntegerField()), 0),
+        )
+        .order_by("global_account__name")
+    )
+    account_ids = [m.global_account_id for m in memberships]
+    grouped = {
+        r["global_account"]: r
+        for r in visible_records(user, Opportunity.objects.filter(global_account__in=account_ids))
+        .values("global_account")
+        .annotate(
+            open_count=Count("pk", filter=Q(status=OpportunityStatus.OPEN)),
+            open_amount=Sum("amount_reporting", filter=Q(status=OpportunityStatus.OPEN)),
+            weighted_x100=Sum(_WEIGHTED_X100, filter=Q(status=OpportunityStatus.OPEN)),
+            won_amount=Sum(
+                "amount_reporting",
+                filter=Q(status=OpportunityStatus.WON, close_date__range=(first, last)),
+            ),
+        )
+        .order_by()
+    }
+    rows = []
+    for m in memberships:
+        g = grouped.get(m.global_account_id, {})
+        rows.append(
+            {
+                "account": m.global_account,
+                "role": m.get_role_display(),
+                "role_code": m.role,
+                "country": m.country.code if m.country else None,
+                "open_count": g.get("open_count", 0),
+                "open_amount": money(g.get("open_amount")),
+                "weighted_amount": _weighted(g.get("weighted_x100")),
+                "won_amount": money(g.get("won_amount")),
+                "open_conflicts": m.open_conflicts,
+                "overdue_actions": m.overdue_actions,
+                "next_review": m.next_review,
+                "review_overdue": m.next_review is not None and m.next_review < today,
+            }
+        )
+    return rows
+
+
+# --- the tenant -----------------------------------------------------------------------------
+
+
+def _closed_on():
+    """The day an opportunity closed: when it was closed, else its close date."""
+    return Coalesce(TruncDate("closed_at"), F("close_date"))
+
+
+def _reached(phase: str) -> Q:
+    """The opportunity got at least as far as ``phase``: it is there or further now, or a
+    stage change once took it there or further (funnel semantics: reaching proposal counts
+    as having passed qualification)."""
+    later = FUNNEL[FUNNEL.index(phase) :]
+    return Q(stage__phase__in=later) | Q(
+        Exists(StageChange.objects.filter(opportunity=OuterRef("pk"), to_stage__phase__in=later))
+    )
+
+
+def tenant_pipeline_split(user: User) -> dict:
+    """Open pipeline at subsidiaries of global accounts vs at local customers."""
+    rows = {
+        r["is_global"]: r
+        for r in visible_records(user, Opportunity.objects.filter(status=OpportunityStatus.OPEN))
+        .annotate(is_global=ExpressionWrapper(Q(global_account__isnull=False), BooleanField()))
+        .values("is_global")
+        .annotate(**_sums())
+        .order_by()
+    }
+    empty = {"count": 0, "amount": None, "weighted_x100": None}
+    return {
+        "global": _cell(rows.get(True, empty), segment="global"),
+        "local": _cell(rows.get(False, empty), segment="local"),
+    }
+
+
+def country_kpis(user: User, *, today: date | None = None) -> dict:
+    """Per country and in total: open pipeline (count, amount, weighted), and for what closed
+    this calendar year: won/lost counts, win rate, average deal size (won), cycle length
+    (days from creation to close, won); plus the phase funnel of the opportunities created
+    this year (how many reached each phase, conversion to the next). One query."""
+    first, last = _year_bounds(today or timezone.localdate())
+    is_open = Q(status=OpportunityStatus.OPEN)
+    closed_this_year = Q(close_date__range=(first, last))
+    won = Q(status=OpportunityStatus.WON) & closed_this_year
+    lost = Q(status=OpportunityStatus.LOST) & closed_this_year
+    cohort = Q(created_at__date__range=(first, last))
+    cycle = ExpressionWrapper(_closed_on() - TruncDate("created_at"), DurationField())
+    funnel = {f"reached_{phase}": Count("pk", filter=cohort & _reached(phase)) for phase in FUNNEL}
+    rows = list(
+        visible_records(user, Opportunity.objects.all())
+        .values("country__code", "country__name")
+        .annotate(
+            open_count=Count("pk", filter=is_open),
+            open_amount=Sum("amount_reporting", filter=is_open),
+            weighted_x100=Sum(_WEIGHTED_X100, filter=is_open),
+            won_count=Count("pk", filter=won),
+            lost_count=Count("pk", filter=lost),
+            won_amount=Sum("amount_reporting", filter=won),
+            cycle_total=Sum(cycle, filter=won),
+            **funnel,
+        )
+        .order_by("country__code")
+    )
+    numbers = [
+        "open_count",
+        "won_count",
+        "lost_count",
+        *funnel,
+    ]
+    total = {key: sum(r[key] for r in rows) for key in numbers}
+    total["open_amount"] = sum((r["open_amount"] or 0 for r in rows), ZERO)
+    total["weighted_x100"] = sum((r["weighted_x100"] or 0 for r in rows), ZERO)
+    total["won_amount"] = sum((r["won_amount"] or 0 for r in rows), ZERO)
+    total["cycle_total"] = sum((r["cycle_total"] or timedelta(0) for r in rows), timedelta(0))
+    return {
+        "countries": [
+            _kpi_row(r, country=r["country__code"], name=r["country__name"]) for r in rows
+        ],
+        "total": _kpi_row(total, country=None, name=None),
+        "year": first.year,
+    }
+
+
+def _kpi_row(r: dict, **keys) -> dict:
+    won, lost = r["won_count"], r["lost_count"]
+    cycle_total = r["cycle_total"] or timedelta(0)
+    reached = [r[f"reached_{phase}"] for phase in FUNNEL]
+    return {
+        **keys,
+        "open_count": r["open_count"],
+        "open_amount": money(r["open_amount"]),
+        "weighted_amount": _weighted(r["weighted_x100"]),
+        "won_count": won,
+        "lost_count": lost,
+        "won_amount": money(r["won_amount"]),
+        "win_rate": _ratio(won, won + lost),
+        "average_deal": money(Decimal(r["won_amount"] or 0) / won) if won else None,
+        "cycle_days": (
+            (Decimal(cycle_total.total_seconds()) / 86400 / won).quantize(Decimal("0.1"))
+            if won
+            else None
+        ),
+        "funnel": [
+            {
+                "phase": phase,
+                "reached": reached[i],
+                "conversion": _ratio(reached[i + 1], reached[i]) if i + 1 < len(FUNNEL) else None,
+            }
+            for i, phase in enumerate(FUNNEL)
+        ],
+    }
+
+
+def tier_distribution(user: User) -> list[dict]:
+    """Global accounts per tier (everyone may see names and tiers) with the open pipeline
+    the user sees at them. Two queries."""
+    accounts = (
+        global_accounts_visible_to(user)
+        .values("tier__name", "tier__rank")
+        .annotate(accounts=Count("pk"))
+        .order_by()
+    )
+    pipeline = {
+        r["global_account__tier__rank"]: r
+        for r in visible_records(
+            user,
+            Opportunity.objects.filter(status=OpportunityStatus.OPEN, global_account__isnull=False),
+        )
+        .values("global_account__tier__rank")
+        .annotate(**_sums())
+        .order_by()
+    }
+    rows = []
+    for r in accounts:
+        p = pipeline.get(r["tier__rank"], {"count": 0, "amount": None, "weighted_x100": None})
+        rows.append(_cell(p, tier=r["tier__name"], rank=r["tier__rank"], accounts=r["accounts"]))
+    # Ranked tiers first (1 = highest), accounts without a tier last.
+    return sorted(rows, key=lambda r: (r["rank"] is None, r["rank"] or 0))
+
+
+def accounts_with_deviations(user: User, *, today: date | None = None, now=None):
+    """Accounts the user sees in detail that need attention: review overdue, stalled open
+    opportunities (no stage change for 30 days), or many open conflicts. One query."""
+    today = today or timezone.localdate()
+    cutoff = (now or timezone.now()) - timedelta(days=STALLED_AFTER_DAYS)
+    moved_lately = StageChange.objects.filter(opportunity=OuterRef("pk"), changed_at__gte=cutoff)
+    stalled = (
+        visible_records(
+            user,
+            Opportunity.objects.filter(
+                global_account=OuterRef("pk"),
+                status=OpportunityStatus.OPEN,
+                created_at__lt=cutoff,
+            ),
+        )
+        .exclude(Exists(moved_lately))
+        .order_by()
+        .values("global_account")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    conflicts = (
+        Conflict.objects.filter(global_account=OuterRef("pk"), status__in=OPEN_CONFLICT_STATUSES)
+        .order_by()
+        .values("global_account")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        global_accounts_of_team(user)
+        .select_related("tier", "manager")
+        .annotate(
+            next_review=next_review_expression(),
+            stalled=Coalesce(Subquery(stalled, output_field=IntegerField()), Value(0)),
+            open_conflicts=Coalesce(Subquery(conflicts, output_field=IntegerField()), Value(0)),
+        )
+        .filter(
+            Q(next_review__lt=today) | Q(stalled__gt=0) | Q(open_conflicts__gte=MANY_OPEN_CONFLICTS)
+        )
+        .order_by("name")
+    )
+
+
+def tenant_dashboard(user: User, *, today: date | None = None) -> dict:
+    today = today or timezone.localdate()
+    deviations = list(accounts_with_deviations(user, today=today)[: DEVIATION_ROWS + 1])
+    return {
+        "split": tenant_pipeline_split(user),
+        "kpis": country_kpis(user, today=today),
+        "tiers": tier_distribution(user),
+        "deviations": deviations[:DEVIATION_ROWS],
+        "more_deviations": len(deviations) > DEVIATION_ROWS,
+        "today": today,
+    }
