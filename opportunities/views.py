@@ -25,6 +25,7 @@ from gam.concurrency import StaleVersion
 from gam.exports import csv_response
 from gam.models import Country
 from gam.pages import paginate, tenant_admin_required
+from gam.tenancy import current_tenant_id, tenant_context
 from opportunities import forms, selectors, services, warnings
 from opportunities.models import (
     Activity,
@@ -132,6 +133,18 @@ EXPORT_COLUMNS = [
 ]
 
 
+def _rows_in_tenant(queryset):
+    """Rows for a streamed export: the response is iterated after the middleware has left
+    the tenant context, so the generator enters it again itself."""
+    tenant_id = current_tenant_id()
+
+    def rows():
+        with tenant_context(tenant_id):
+            yield from queryset.iterator(chunk_size=500)
+
+    return rows()
+
+
 @login_required
 def pipeline_table(request):
     qs, filters = _pipeline_queryset(request)
@@ -140,7 +153,7 @@ def pipeline_table(request):
         rows = qs.select_related(None).select_related(
             "subsidiary", "country", "global_account", "product_line", "stage", "owner"
         )
-        return csv_response("opportunities.csv", EXPORT_COLUMNS, rows.iterator(chunk_size=500))
+        return csv_response("opportunities.csv", EXPORT_COLUMNS, _rows_in_tenant(rows))
     context = _pipeline_context(request, filters)
     context["page"] = paginate(request, qs.prefetch_related(None))
     return render(request, "opportunities/pipeline_table.html", context)
