@@ -445,7 +445,8 @@ def test_recording_an_activity_from_an_opportunity(sales, web, in_tenant):
     response = client.post(
         "/activities/new/",
         {"kind": "task", "subject": "Send offer", "subsidiary": sales.sub_de.pk,
-         "opportunity": sales.opp_de.pk, "occurred_at": "2026-05-01T10:00", "due_date": "2026-05-05"},
+         "opportunity": sales.opp_de.pk, "occurred_at": "2026-05-01T10:00",
+         "due_date": "2026-05-05"},
     )  # fmt: skip
     assert response.status_code == 302
     assert response["Location"] == f"/opportunities/{sales.opp_de.pk}/"
