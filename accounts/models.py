@@ -163,13 +163,14 @@ class Subsidiary(TenantOwnedModel):
     )
     # Matching keys for duplicate detection, kept by accounts.services from the fields above.
     name_key = models.CharField(max_length=200, blank=True, editable=False)
+    name_block = models.CharField(max_length=60, blank=True, editable=False)
     registration_key = models.CharField(max_length=64, blank=True, editable=False)
     domain_key = models.CharField(max_length=255, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
     version = models.PositiveIntegerField(default=1)
 
     history = HistoricalRecords(
-        excluded_fields=["name_key", "registration_key", "domain_key", "version"]
+        excluded_fields=["name_key", "name_block", "registration_key", "domain_key", "version"]
     )
 
     class Meta:
@@ -183,10 +184,40 @@ class Subsidiary(TenantOwnedModel):
             models.Index(fields=["tenant", "registration_key"]),
             models.Index(fields=["tenant", "domain_key"]),
             models.Index(fields=["tenant", "name_key"]),
+            models.Index(fields=["tenant", "name_block"]),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def set_matching_keys(self) -> None:
+        """Recompute the duplicate-detection keys from name, number, website and country."""
+        from accounts.matching import matching_keys
+
+        keys = matching_keys(
+            name=self.name,
+            registration_number=self.registration_number,
+            website=self.website,
+            country_code=self.country.code if self.country_id else "",
+        )
+        self.name_key = keys.name_key
+        self.name_block = keys.name_block
+        self.registration_key = keys.registration_key
+        self.domain_key = keys.domain_key
+
+    def save(self, *args, **kwargs) -> None:
+        # Derived columns of this row only; bulk loaders call set_matching_keys themselves.
+        self.set_matching_keys()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {
+                *update_fields,
+                "name_key",
+                "name_block",
+                "registration_key",
+                "domain_key",
+            }
+        super().save(*args, **kwargs)
 
 
 class Contact(TenantOwnedModel):

@@ -1,0 +1,271 @@
+"""Matching keys for customers, so that the same company entered twice is found.
+
+Three keys per subsidiary, kept on the row (``Subsidiary.set_matching_keys``) and indexed:
+
+- ``name_key``: the name with legal forms (AB, GmbH, Ltd, S.A., Oy, A/S, B.V., S.p.A., K.K.
+  and their local spellings, via cleanco), accents, punctuation, case and noise words removed;
+- ``name_block``: the first token of ``name_key``, the blocking key: fuzzy comparison only
+  happens inside a block, so the cost grows with the data, not with its square;
+- ``registration_key``: the registration / VAT number compacted and, for a valid EU VAT
+  number, reduced to the national number (SE556012579001 and 556012-5790 are one company);
+- ``domain_key``: the registrable domain of the website (tldextract with its bundled public
+  suffix list, no network), empty for webmail and other shared domains.
+
+Used at entry (a warning before a duplicate is saved), at lead conversion, and by the
+duplicate-customer detector in opportunities/conflicts.py.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import tldextract
+from cleanco import basename
+from django.db.models import Q
+from rapidfuzz import fuzz
+from stdnum.eu import vat as eu_vat
+from stdnum.exceptions import ValidationError as StdnumValidationError
+
+# Words that say nothing about which company it is.
+NOISE_WORDS = frozenset(
+    [
+        "the",
+        "and",
+        "und",
+        "och",
+        "og",
+        "et",
+        "of",
+        "de",
+        "der",
+        "die",
+        "das",
+        "la",
+        "le",
+        "les",
+        "el",
+        "group",
+        "groupe",
+        "gruppe",
+        "koncern",
+        "konzern",
+        "holding",
+        "holdings",
+        "company",
+        "co",
+        "corp",
+        "corporation",
+        "incorporated",
+        "inc",
+        "limited",
+    ]
+)
+# Domains many unrelated companies share: equal domains there prove nothing.
+SHARED_DOMAINS = frozenset(
+    [
+        "gmail.com",
+        "googlemail.com",
+        "hotmail.com",
+        "outlook.com",
+        "live.com",
+        "yahoo.com",
+        "icloud.com",
+        "gmx.de",
+        "web.de",
+        "t-online.de",
+        "orange.fr",
+        "free.fr",
+        "wanadoo.fr",
+        "telia.com",
+        "bredband.net",
+        "linkedin.com",
+        "facebook.com",
+    ]
+)
+# A name pair at or above this token-sort similarity (0..100) is "the same name".
+NAME_MATCH_THRESHOLD = 92
+
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+_extract = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+
+def _strip_accents(text: str) -> str:
+    # ß and ø have no decomposition; spell them out before dropping combining marks.
+    text = text.replace("ß", "ss").replace("ø", "o").replace("Ø", "O").replace("æ", "ae")
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+@lru_cache(maxsize=65536)
+def normalize_name(name: str) -> str:
+    """'Volvia Sverige AB' -> 'volvia sverige'; 'The Bosch GmbH & Co. KG' -> 'bosch'."""
+    text = (name or "").strip()
+    # Legal forms can stack ("GmbH & Co. KG"); strip until nothing more comes off.
+    for _ in range(3):
+        stripped = basename(text)
+        if stripped == text or not stripped:
+            break
+        text = stripped
+    text = _NON_ALNUM.sub(" ", _strip_accents(text).lower())
+    tokens = [t for t in text.split() if t not in NOISE_WORDS]
+    return " ".join(tokens)[:200]
+
+
+def name_block(name_key: str) -> str:
+    return name_key.split(" ", 1)[0][:60] if name_key else ""
+
+
+def normalize_registration(number: str, country_code: str = "") -> str:
+    """A registration or VAT number as ``CC:NATIONALNUMBER`` ('' when there is none)."""
+    compact = re.sub(r"[^0-9A-Za-z]", "", number or "").upper()
+    if not compact:
+        return ""
+    country = (country_code or "").upper()
+    prefix = compact[:2]
+    if prefix.isalpha() and len(compact) > 4:
+        try:
+            eu_vat.validate(compact)
+        except StdnumValidationError:
+            pass
+        else:
+            country, compact = ("GR" if prefix == "EL" else prefix), compact[2:]
+            if country == "SE" and len(compact) == 12 and compact.endswith("01"):
+                compact = compact[:10]  # Swedish VAT = organisation number + "01"
+    elif country and prefix == country and compact[2:].isdigit():
+        compact = compact[2:]  # a national number typed with its country prefix
+    return f"{country}:{compact}"[:64]
+
+
+def registrable_domain(website: str) -> str:
+    """'https://www.shop.volvia.co.uk/de' and 'volvia.co.uk' -> 'volvia.co.uk'."""
+    text = (website or "").strip().lower()
+    if not text:
+        return ""
+    if "@" in text:
+        text = text.rsplit("@", 1)[1]
+    parts = _extract(text)
+    domain = parts.top_domain_under_public_suffix
+    if not domain or domain in SHARED_DOMAINS:
+        return ""
+    return domain[:255]
+
+
+@dataclass(frozen=True)
+class MatchingKeys:
+    name_key: str
+    name_block: str
+    registration_key: str
+    domain_key: str
+
+
+def matching_keys(
+    *, name: str, registration_number: str = "", website: str = "", country_code: str = ""
+) -> MatchingKeys:
+    key = normalize_name(name)
+    return MatchingKeys(
+        name_key=key,
+        name_block=name_block(key),
+        registration_key=normalize_registration(registration_number, country_code),
+        domain_key=registrable_domain(website),
+    )
+
+
+def names_match(a_key: str, b_key: str) -> bool:
+    """The same name once normalized, allowing for typos and word order."""
+    if not a_key or not b_key:
+        return False
+    if a_key == b_key:
+        return True
+    return fuzz.token_sort_ratio(a_key, b_key) >= NAME_MATCH_THRESHOLD
+
+
+@dataclass(frozen=True)
+class Match:
+    subsidiary: object  # accounts.models.Subsidiary
+    reasons: tuple[str, ...]  # "registration_number", "website", "name"
+
+
+def find_matching_subsidiaries(
+    name: str,
+    registration_number: str = "",
+    website: str = "",
+    country_code: str = "",
+    *,
+    limit: int = 5,
+    exclude_pk: int | None = None,
+    queryset=None,
+) -> list:
+    """Existing subsidiaries that are probably the same company, best first.
+
+    One indexed query: equal registration key, equal domain, or the same name block; the
+    fuzzy name comparison then runs on that small candidate set only.
+    """
+    from accounts.models import Subsidiary
+
+    return [
+        m.subsidiary
+        for m in find_matches(
+            name,
+            registration_number,
+            website,
+            country_code,
+            limit=limit,
+            exclude_pk=exclude_pk,
+            queryset=queryset if queryset is not None else Subsidiary.objects.all(),
+        )
+    ]
+
+
+def find_matches(
+    name: str,
+    registration_number: str = "",
+    website: str = "",
+    country_code: str = "",
+    *,
+    limit: int = 5,
+    exclude_pk: int | None = None,
+    queryset=None,
+) -> list[Match]:
+    """Like ``find_matching_subsidiaries``, with the reasons for each match."""
+    from accounts.models import Subsidiary
+
+    keys = matching_keys(
+        name=name,
+        registration_number=registration_number,
+        website=website,
+        country_code=country_code,
+    )
+    lookup = Q()
+    if keys.registration_key:
+        lookup |= Q(registration_key=keys.registration_key)
+    if keys.domain_key:
+        lookup |= Q(domain_key=keys.domain_key)
+    if keys.name_block:
+        lookup |= Q(name_block=keys.name_block)
+    if not lookup:
+        return []
+    qs = (queryset if queryset is not None else Subsidiary.objects.all()).filter(lookup)
+    if exclude_pk is not None:
+        qs = qs.exclude(pk=exclude_pk)
+    candidates = qs.select_related("country", "global_account__manager", "owner").order_by("id")[
+        :500
+    ]
+    matches: list[tuple[int, Match]] = []
+    for sub in candidates:
+        reasons = []
+        if keys.registration_key and sub.registration_key == keys.registration_key:
+            reasons.append("registration_number")
+        if keys.domain_key and sub.domain_key == keys.domain_key:
+            reasons.append("website")
+        if names_match(keys.name_key, sub.name_key):
+            reasons.append("name")
+        if reasons:
+            # Registration numbers are the strongest evidence, then domains, then names.
+            rank = 4 * ("registration_number" in reasons) + 2 * ("website" in reasons)
+            rank += "name" in reasons
+            matches.append((rank, Match(sub, tuple(reasons))))
+    matches.sort(key=lambda pair: (-pair[0], pair[1].subsidiary.pk))
+    return [m for _, m in matches[:limit]]
