@@ -47,6 +47,18 @@ def _is_local_manager_in_country(user: User, account_ref: str, country_ref: str)
     )
 
 
+def account_perm_exists(user: User, codename: str, account_ref: str = "global_account") -> Exists:
+    """For a queryset of rows that point to a global account through ``account_ref`` (a
+    lookup path, ``"pk"`` for global accounts themselves): whether the user holds the object
+    permission ``codename`` on that account. For other modules' selectors."""
+    return _has_account_perm(user, codename, account_ref)
+
+
+def local_manager_in_country_exists(user: User, account_ref: str, country_ref: str) -> Exists:
+    """Whether the user is the local account manager of the row's account in its country."""
+    return _is_local_manager_in_country(user, account_ref, country_ref)
+
+
 # --- global accounts ------------------------------------------------------------------------
 
 
