@@ -1,11 +1,819 @@
-"""Duplicate-work detection (being built: detectors land in the next commits)."""
+"""Duplicate-work detection: where the seller's own countries get in each other's way.
+
+Four detectors, plain functions over the current tenant's data, each in two forms: a full
+scan of the tenant and the neighbourhood of a few changed records (the incremental check
+queued on commit). Both yield ``Finding``s; ``opportunities.conflict_record`` turns them into
+``Conflict`` rows (idempotent upserts) and alerts.
+
+Cost stays near linear because nothing is compared all-pairs:
+
+- ``duplicate_customer``: candidates share a blocking key. Registration and domain keys are
+  grouped in SQL (GROUP BY key HAVING count(*) > 1); names are streamed ordered by
+  ``name_block`` (the first token of the normalized name) and fuzzy-matched only inside a
+  block, one block in memory at a time. See ``accounts.matching.duplicate_reasons`` for what
+  counts as a duplicate (group companies already linked to one global account do not).
+- ``parallel_opportunity``: open opportunities grouped by (global account, product line).
+- ``campaign_during_negotiation``: campaigns and negotiations merge-joined by global account.
+- ``framework_agreement_missed``: open opportunities looked up by (account, country) in the
+  coverage of the active agreements.
+
+Clusters larger than ``GROUP_CAP`` (the same company entered 50+ times) are reported as a
+star around their oldest record instead of every pair, in both forms.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from itertools import groupby
+from operator import attrgetter
 
-def check_record(*, record_type: str, record_id: int) -> None:
-    """Incremental check of one record's neighbourhood (tenant in context)."""
+from django.db.models import Count, Exists, OuterRef, Q
+from django.utils import timezone
+from rapidfuzz import fuzz, process
+
+from accounts.matching import (
+    FUZZY_MIN_LENGTH,
+    NAME_MATCH_THRESHOLD,
+    CompanyRow,
+    duplicate_reasons,
+)
+from accounts.models import FrameworkAgreement, Subsidiary
+from opportunities.models import Campaign, ConflictKind, Opportunity, OpportunityStatus, Phase
+
+CHUNK = 2000  # rows per server-side fetch
+GROUP_CAP = 50  # beyond this many records in one cluster, pair with the oldest only
+BLOCK_WINDOW = 2000  # distinct names compared at once inside one (very large) block
+NEIGHBOURHOOD_LIMIT = 2000  # candidates read for one record's incremental check
+
+Progress = Callable[[str, int, int], None]
 
 
-def scan_tenant() -> None:
-    """Full scan of the tenant in context."""
+@dataclass(frozen=True, slots=True)
+class RecordInfo:
+    """One record of a finding, with what alerts and hints may need."""
+
+    type: str  # "subsidiary", "opportunity", "campaign", "framework_agreement"
+    id: int
+    name: str
+    country: str  # ISO code ('' for an agreement, which covers several)
+    global_account_id: int | None
+    owner_id: int | None = None
+    subsidiary_owner_id: int | None = None
+    product_line: str = ""
+
+
+@dataclass
+class Finding:
+    kind: str
+    records: tuple[RecordInfo, ...]
+    global_account_id: int | None
+    reason: str
+    material: tuple  # the fields whose change reopens a dismissed conflict
+    countries: tuple[str, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        self.records = tuple(sorted(self.records, key=lambda r: (r.type, r.id)))
+        if not self.countries:
+            self.countries = tuple(sorted({r.country for r in self.records if r.country}))
+
+    @property
+    def refs(self) -> list[dict]:
+        return [{"type": r.type, "id": r.id} for r in self.records]
+
+    @property
+    def key(self) -> str:
+        return conflict_key(self.kind, [(r.type, r.id) for r in self.records])
+
+    @property
+    def fingerprint(self) -> str:
+        payload = json.dumps(self.material, default=str, sort_keys=True)
+        return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def record_token(record_type: str, record_id: int) -> str:
+    return f"|{record_type}:{record_id}|"
+
+
+def conflict_key(kind: str, refs: Iterable[tuple[str, int]]) -> str:
+    """'duplicate_customer|subsidiary:3|subsidiary:9|': kind plus the sorted records, so a
+    rerun finds the same row, and ``key__contains=record_token(...)`` finds a record's."""
+    return kind + "|" + "|".join(f"{t}:{i}" for t, i in sorted(refs)) + "|"
+
+
+def _today() -> date:
+    return timezone.localdate()
+
+
+# --- duplicate_customer ---------------------------------------------------------------------
+
+COMPANY_FIELDS = (
+    "id",
+    "name_key",
+    "registration_key",
+    "domain_key",
+    "country_id",
+    "global_account_id",
+)
+REASON_TEXT = {
+    "registration_number": "same registration number",
+    "website": "same web domain",
+    "name": "same name",
+}
+
+
+def _company_rows(queryset) -> Iterator[CompanyRow]:
+    for values in queryset.values_list(*COMPANY_FIELDS).iterator(chunk_size=CHUNK):
+        yield CompanyRow(*values)
+
+
+def _pairs_in_group(
+    rows: list[CompanyRow], pairs: dict, *, names_equal: bool | None = None
+) -> None:
+    """Every pair of a small group (rows ordered by id), a star around the oldest of a big one."""
+    if len(rows) > GROUP_CAP:
+        candidates = ((rows[0], other) for other in rows[1:])
+    else:
+        candidates = ((a, b) for i, a in enumerate(rows) for b in rows[i + 1 :])
+    for a, b in candidates:
+        reasons = duplicate_reasons(a, b, names_equal=names_equal)
+        if reasons:
+            pairs[(a.id, b.id)].update(reasons)
+
+
+def _pairs_between_groups(left: list[CompanyRow], right: list[CompanyRow], pairs: dict) -> None:
+    """Two groups of exact names that fuzzy-match each other."""
+    if len(left) * len(right) > GROUP_CAP:
+        left, right = left[:1], right[:1]
+    for a in left:
+        for b in right:
+            reasons = duplicate_reasons(a, b, names_equal=True)
+            if reasons:
+                pairs[(min(a.id, b.id), max(a.id, b.id))].update(reasons)
+
+
+def _fuzzy_key_pairs(keys: list[str]) -> Iterator[tuple[int, int]]:
+    """Index pairs (i < j) of distinct normalized names in one block that are the same name.
+    A block with more names than ``BLOCK_WINDOW`` is compared in sorted windows (each window
+    with itself and the next), which bounds the cost of a very common first word."""
+    usable = [i for i, k in enumerate(keys) if len(k) >= FUZZY_MIN_LENGTH]
+    if len(usable) < 2:
+        return
+    if len(usable) > BLOCK_WINDOW:
+        usable.sort(key=lambda i: keys[i])
+    for start in range(0, len(usable), BLOCK_WINDOW):
+        window = usable[start : start + 2 * BLOCK_WINDOW]
+        queries = window[:BLOCK_WINDOW]
+        choices = [keys[i] for i in window]
+        for qpos, qi in enumerate(queries):
+            matches = process.extract(
+                keys[qi],
+                choices,
+                scorer=fuzz.token_sort_ratio,
+                score_cutoff=NAME_MATCH_THRESHOLD,
+                limit=None,
+            )
+            for _choice, _score, cpos in matches:
+                if cpos > qpos:
+                    yield (qi, window[cpos])
+
+
+def duplicate_customer_pairs(progress: Progress | None = None) -> dict[tuple[int, int], set]:
+    """All duplicate pairs of the tenant: {(lower id, higher id): {reasons}}."""
+    pairs: dict[tuple[int, int], set] = defaultdict(set)
+    subsidiaries = Subsidiary.objects.all()
+    for key_field in ("registration_key", "domain_key"):
+        repeated = (
+            subsidiaries.exclude(**{key_field: ""})
+            .values(key_field)
+            .annotate(n=Count("id"))
+            .filter(n__gt=1)
+            .values(key_field)
+        )
+        rows = subsidiaries.filter(**{f"{key_field}__in": repeated}).order_by(key_field, "id")
+        for _key, group in groupby(_company_rows(rows), attrgetter(key_field)):
+            _pairs_in_group(list(group), pairs)
+
+    total = subsidiaries.count() if progress else 0
+    done = 0
+    named = subsidiaries.exclude(name_block="").order_by("name_block", "id")
+    block_rows = named.values_list("name_block", *COMPANY_FIELDS).iterator(chunk_size=CHUNK)
+    for _block, block in groupby(block_rows, lambda values: values[0]):
+        by_name: dict[str, list[CompanyRow]] = {}
+        for values in block:
+            row = CompanyRow(*values[1:])
+            by_name.setdefault(row.name_key, []).append(row)
+            done += 1
+        for group in by_name.values():
+            if len(group) > 1:
+                _pairs_in_group(group, pairs, names_equal=True)
+        if len(by_name) > 1:
+            keys = list(by_name)
+            for i, j in _fuzzy_key_pairs(keys):
+                _pairs_between_groups(by_name[keys[i]], by_name[keys[j]], pairs)
+        if progress:
+            progress(ConflictKind.DUPLICATE_CUSTOMER, done, total)
+    return pairs
+
+
+def duplicate_customer_neighbourhood(subsidiary_id: int) -> dict[tuple[int, int], set]:
+    """Duplicate pairs of one subsidiary: candidates from its three keys, at most
+    ``NEIGHBOURHOOD_LIMIT`` of them, in one indexed query."""
+    found = list(_company_rows(Subsidiary.objects.filter(pk=subsidiary_id)))
+    if not found:
+        return {}
+    me = found[0]
+    lookup = Q()
+    if me.registration_key:
+        lookup |= Q(registration_key=me.registration_key)
+    if me.domain_key:
+        lookup |= Q(domain_key=me.domain_key)
+    block = me.name_key.split(" ", 1)[0][:60] if me.name_key else ""
+    if block:
+        lookup |= Q(name_block=block)
+    if not lookup:
+        return {}
+    candidates = (
+        Subsidiary.objects.filter(lookup).exclude(pk=me.id).order_by("id")[:NEIGHBOURHOOD_LIMIT]
+    )
+    pairs: dict[tuple[int, int], set] = {}
+    for other in candidates.values_list(*COMPANY_FIELDS):
+        row = CompanyRow(*other)
+        reasons = duplicate_reasons(me, row)
+        if reasons:
+            pairs[(min(me.id, row.id), max(me.id, row.id))] = set(reasons)
+    if len(pairs) > GROUP_CAP:
+        # The full scan reports a cluster this big as a star around its oldest record.
+        oldest = min(min(pair) for pair in pairs)
+        pairs = {pair: reasons for pair, reasons in pairs.items() if oldest in pair}
+    return pairs
+
+
+def _reason_text(reasons: Iterable[str]) -> str:
+    ordered = [REASON_TEXT[r] for r in ("registration_number", "website", "name") if r in reasons]
+    return ", ".join(ordered).capitalize()
+
+
+def duplicate_customer_findings(pairs: dict[tuple[int, int], set]) -> Iterator[Finding]:
+    """Findings for duplicate pairs, reading the subsidiaries' details in chunks."""
+    items = sorted(pairs.items())
+    for start in range(0, len(items), 500):
+        chunk = items[start : start + 500]
+        ids = {i for pair, _ in chunk for i in pair}
+        details = {
+            row["id"]: row
+            for row in Subsidiary.objects.filter(pk__in=ids).values(
+                "id",
+                "name",
+                "country__code",
+                "owner_id",
+                "global_account_id",
+                "name_key",
+                "registration_key",
+                "domain_key",
+                "country_id",
+            )
+        }
+        for (a_id, b_id), reasons in chunk:
+            a, b = details.get(a_id), details.get(b_id)
+            if a is None or b is None:
+                continue  # deleted since the pairs were read
+            records = tuple(
+                RecordInfo(
+                    type="subsidiary",
+                    id=s["id"],
+                    name=s["name"],
+                    country=s["country__code"],
+                    global_account_id=s["global_account_id"],
+                    owner_id=s["owner_id"],
+                    subsidiary_owner_id=s["owner_id"],
+                )
+                for s in (a, b)
+            )
+            yield Finding(
+                kind=ConflictKind.DUPLICATE_CUSTOMER,
+                records=records,
+                global_account_id=a["global_account_id"] or b["global_account_id"],
+                reason=_reason_text(reasons),
+                material=tuple(
+                    (
+                        s["id"],
+                        s["name_key"],
+                        s["registration_key"],
+                        s["domain_key"],
+                        s["country_id"],
+                        s["global_account_id"],
+                    )
+                    for s in (a, b)
+                ),
+            )
+
+
+# --- parallel_opportunity -------------------------------------------------------------------
+
+OPPORTUNITY_FIELDS = (
+    "id",
+    "name",
+    "global_account_id",
+    "product_line_id",
+    "product_line__name",
+    "country_id",
+    "country__code",
+    "owner_id",
+    "subsidiary__owner_id",
+    "framework_agreement_id",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class OppRow:
+    id: int
+    name: str
+    global_account_id: int | None
+    product_line_id: int | None
+    product_line: str
+    country_id: int
+    country: str
+    owner_id: int | None
+    subsidiary_owner_id: int | None
+    framework_agreement_id: int | None
+
+    def info(self) -> RecordInfo:
+        return RecordInfo(
+            type="opportunity",
+            id=self.id,
+            name=self.name,
+            country=self.country,
+            global_account_id=self.global_account_id,
+            owner_id=self.owner_id,
+            subsidiary_owner_id=self.subsidiary_owner_id,
+            product_line=self.product_line or "",
+        )
+
+
+def _opp_rows(queryset) -> Iterator[OppRow]:
+    for values in queryset.values_list(*OPPORTUNITY_FIELDS).iterator(chunk_size=CHUNK):
+        yield OppRow(*values)
+
+
+def _open_at_accounts():
+    return Opportunity.objects.filter(
+        status=OpportunityStatus.OPEN, global_account__isnull=False, product_line__isnull=False
+    )
+
+
+def _parallel(a: OppRow, b: OppRow) -> Finding | None:
+    if a.country_id == b.country_id and a.owner_id == b.owner_id:
+        return None
+    if a.country_id != b.country_id:
+        where = f"in {a.country} and {b.country}"
+    else:
+        where = f"in {a.country}, with different owners"
+    return Finding(
+        kind=ConflictKind.PARALLEL_OPPORTUNITY,
+        records=(a.info(), b.info()),
+        global_account_id=a.global_account_id,
+        reason=f"Two open opportunities for {a.product_line} {where}"[:200],
+        material=tuple(
+            (o.id, o.global_account_id, o.product_line_id, o.country_id, o.owner_id)
+            for o in sorted((a, b), key=attrgetter("id"))
+        ),
+    )
+
+
+def _parallel_in_group(rows: list[OppRow]) -> Iterator[Finding]:
+    if len(rows) > GROUP_CAP:
+        candidates = ((rows[0], other) for other in rows[1:])
+    else:
+        candidates = ((a, b) for i, a in enumerate(rows) for b in rows[i + 1 :])
+    for a, b in candidates:
+        finding = _parallel(a, b)
+        if finding is not None:
+            yield finding
+
+
+def parallel_opportunity_scan(progress: Progress | None = None) -> Iterator[Finding]:
+    base = _open_at_accounts()
+    shared = base.filter(
+        global_account=OuterRef("global_account"), product_line=OuterRef("product_line")
+    ).exclude(pk=OuterRef("pk"))
+    rows = base.filter(Exists(shared)).order_by("global_account_id", "product_line_id", "id")
+    for _group_key, group in groupby(
+        _opp_rows(rows), lambda o: (o.global_account_id, o.product_line_id)
+    ):
+        yield from _parallel_in_group(list(group))
+
+
+def parallel_opportunity_neighbourhood(opportunity_ids: Iterable[int]) -> Iterator[Finding]:
+    seeds = list(_opp_rows(_open_at_accounts().filter(pk__in=list(opportunity_ids))))
+    if not seeds:
+        return
+    groups = Q()
+    for seed in seeds:
+        groups |= Q(global_account_id=seed.global_account_id, product_line_id=seed.product_line_id)
+    rows = list(_opp_rows(_open_at_accounts().filter(groups).order_by("id")))
+    by_group: dict[tuple, list[OppRow]] = defaultdict(list)
+    for row in rows:
+        by_group[(row.global_account_id, row.product_line_id)].append(row)
+    seed_ids = {s.id for s in seeds}
+    for group in by_group.values():
+        for finding in _parallel_in_group(group):
+            if any(r.id in seed_ids for r in finding.records):
+                yield finding
+
+
+# --- campaign_during_negotiation ------------------------------------------------------------
+
+CAMPAIGN_FIELDS = (
+    "id",
+    "name",
+    "global_account_id",
+    "subsidiary_id",
+    "country__code",
+    "owner_id",
+    "subsidiary__owner_id",
+    "starts_on",
+    "ends_on",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignRow:
+    id: int
+    name: str
+    global_account_id: int
+    subsidiary_id: int
+    country: str
+    owner_id: int | None
+    subsidiary_owner_id: int | None
+    starts_on: date
+    ends_on: date
+
+    def info(self) -> RecordInfo:
+        return RecordInfo(
+            type="campaign",
+            id=self.id,
+            name=self.name,
+            country=self.country,
+            global_account_id=self.global_account_id,
+            owner_id=self.owner_id,
+            subsidiary_owner_id=self.subsidiary_owner_id,
+        )
+
+
+NEGOTIATION_FIELDS = (*OPPORTUNITY_FIELDS, "close_date")
+
+
+@dataclass(frozen=True, slots=True)
+class NegotiationRow:
+    opp: OppRow
+    close_date: date
+
+
+def _negotiations():
+    return Opportunity.objects.filter(
+        status=OpportunityStatus.OPEN,
+        stage__phase=Phase.NEGOTIATION,
+        global_account__isnull=False,
+    )
+
+
+def _live_campaigns(today: date):
+    # A campaign that has not ended yet: running now or planned.
+    return Campaign.objects.filter(global_account__isnull=False, ends_on__gte=today)
+
+
+def _negotiation_rows(queryset) -> Iterator[NegotiationRow]:
+    for values in queryset.values_list(*NEGOTIATION_FIELDS).iterator(chunk_size=CHUNK):
+        yield NegotiationRow(OppRow(*values[:-1]), values[-1])
+
+
+def _campaign_rows(queryset) -> Iterator[CampaignRow]:
+    for values in queryset.values_list(*CAMPAIGN_FIELDS).iterator(chunk_size=CHUNK):
+        yield CampaignRow(*values)
+
+
+def _campaign_clash(campaign: CampaignRow, negotiation: NegotiationRow, today: date):
+    """The negotiation runs from today until its expected close (today if that has passed);
+    the campaign clashes when its window [starts_on, ends_on] overlaps that. A campaign run
+    by the negotiating seller themself is their own coordination, not a conflict."""
+    negotiation_ends = max(negotiation.close_date, today)
+    if campaign.ends_on < today or campaign.starts_on > negotiation_ends:
+        return None
+    opp = negotiation.opp
+    if campaign.owner_id is not None and campaign.owner_id == opp.owner_id:
+        return None
+    return Finding(
+        kind=ConflictKind.CAMPAIGN_DURING_NEGOTIATION,
+        records=(campaign.info(), opp.info()),
+        global_account_id=campaign.global_account_id,
+        reason=(
+            f"Campaign in {campaign.country} from {campaign.starts_on} to {campaign.ends_on} "
+            f"while a negotiation in {opp.country} runs at the same account"
+        )[:200],
+        material=(
+            (campaign.id, campaign.subsidiary_id, campaign.starts_on, campaign.ends_on),
+            (opp.id, opp.global_account_id, opp.owner_id),
+        ),
+    )
+
+
+def _clashes(campaigns: Iterable[CampaignRow], negotiations: list[NegotiationRow], today):
+    for campaign in campaigns:
+        for negotiation in negotiations:
+            finding = _campaign_clash(campaign, negotiation, today)
+            if finding is not None:
+                yield finding
+
+
+def campaign_during_negotiation_scan(progress: Progress | None = None) -> Iterator[Finding]:
+    today = _today()
+    negotiations = _negotiations().filter(
+        Exists(_live_campaigns(today).filter(global_account=OuterRef("global_account")))
+    )
+    campaigns = _live_campaigns(today).filter(
+        Exists(_negotiations().filter(global_account=OuterRef("global_account")))
+    )
+    # Merge join by global account: both streams ordered by it, one account in memory.
+    neg_groups = (
+        (account_id, list(group))
+        for account_id, group in groupby(
+            _negotiation_rows(negotiations.order_by("global_account_id", "id")),
+            lambda n: n.opp.global_account_id,
+        )
+    )
+    camp_groups = groupby(
+        _campaign_rows(campaigns.order_by("global_account_id", "id")),
+        attrgetter("global_account_id"),
+    )
+    current = next(neg_groups, None)
+    for account_id, camps in camp_groups:
+        while current is not None and current[0] < account_id:
+            current = next(neg_groups, None)
+        if current is None:
+            return
+        if current[0] == account_id:
+            yield from _clashes(camps, current[1], today)
+
+
+def campaign_during_negotiation_neighbourhood(
+    *, campaign_ids: Iterable[int] = (), opportunity_ids: Iterable[int] = ()
+) -> Iterator[Finding]:
+    today = _today()
+    campaign_ids, opportunity_ids = list(campaign_ids), list(opportunity_ids)
+    if campaign_ids:
+        camps = list(_campaign_rows(_live_campaigns(today).filter(pk__in=campaign_ids)))
+        accounts = {c.global_account_id for c in camps}
+        if accounts:
+            negs = list(_negotiation_rows(_negotiations().filter(global_account_id__in=accounts)))
+            for campaign in camps:
+                same = [n for n in negs if n.opp.global_account_id == campaign.global_account_id]
+                yield from _clashes([campaign], same, today)
+    if opportunity_ids:
+        negs = list(_negotiation_rows(_negotiations().filter(pk__in=opportunity_ids)))
+        accounts = {n.opp.global_account_id for n in negs}
+        if accounts:
+            camps = list(
+                _campaign_rows(_live_campaigns(today).filter(global_account_id__in=accounts))
+            )
+            for negotiation in negs:
+                same = [
+                    c for c in camps if c.global_account_id == negotiation.opp.global_account_id
+                ]
+                yield from _clashes(same, [negotiation], today)
+
+
+# --- framework_agreement_missed -------------------------------------------------------------
+
+Coverage = FrameworkAgreement.countries.through
+
+
+def _active_agreements(today: date):
+    return FrameworkAgreement.objects.filter(valid_from__lte=today).filter(
+        Q(valid_until__isnull=True) | Q(valid_until__gte=today)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class AgreementRow:
+    id: int
+    name: str
+    global_account_id: int
+    valid_from: date
+    valid_until: date | None
+
+    def info(self) -> RecordInfo:
+        return RecordInfo(
+            type="framework_agreement",
+            id=self.id,
+            name=self.name,
+            country="",
+            global_account_id=self.global_account_id,
+        )
+
+
+def _coverage(agreements) -> tuple[dict[tuple[int, int], list[AgreementRow]], dict[int, tuple]]:
+    """{(global account, country): [active agreements covering it]} and each agreement's
+    covered countries (ids), from the agreements' country lists."""
+    rows = {
+        a[0]: AgreementRow(*a)
+        for a in agreements.values_list(
+            "id", "name", "global_account_id", "valid_from", "valid_until"
+        )
+    }
+    cover: dict[tuple[int, int], list[AgreementRow]] = defaultdict(list)
+    countries: dict[int, list] = defaultdict(list)
+    if rows:
+        through = Coverage.objects.filter(frameworkagreement_id__in=list(rows)).order_by(
+            "frameworkagreement_id", "country_id"
+        )
+        for agreement_id, country_id in through.values_list("frameworkagreement_id", "country_id"):
+            agreement = rows[agreement_id]
+            cover[(agreement.global_account_id, country_id)].append(agreement)
+            countries[agreement_id].append(country_id)
+    return cover, {k: tuple(v) for k, v in countries.items()}
+
+
+def _missed(opp: OppRow, cover, countries) -> Iterator[Finding]:
+    agreements = cover.get((opp.global_account_id, opp.country_id), [])
+    if not agreements or opp.framework_agreement_id in {a.id for a in agreements}:
+        return
+    for agreement in agreements:
+        yield Finding(
+            kind=ConflictKind.FRAMEWORK_AGREEMENT_MISSED,
+            records=(opp.info(), agreement.info()),
+            global_account_id=opp.global_account_id,
+            reason=(
+                f"Open opportunity in {opp.country} does not reference the active "
+                f"framework agreement that covers {opp.country}"
+            )[:200],
+            material=(
+                (opp.id, opp.global_account_id, opp.country_id, opp.framework_agreement_id),
+                (
+                    agreement.id,
+                    agreement.valid_from,
+                    agreement.valid_until,
+                    countries.get(agreement.id, ()),
+                ),
+            ),
+            countries=(opp.country,),
+        )
+
+
+def _open_opportunities_at_accounts():
+    return Opportunity.objects.filter(status=OpportunityStatus.OPEN, global_account__isnull=False)
+
+
+def framework_agreement_missed_scan(progress: Progress | None = None) -> Iterator[Finding]:
+    today = _today()
+    active = _active_agreements(today)
+    cover, countries = _coverage(active)
+    if not cover:
+        return
+    covered = Coverage.objects.filter(
+        frameworkagreement__in=active,
+        frameworkagreement__global_account=OuterRef("global_account"),
+        country=OuterRef("country"),
+    )
+    opps = _open_opportunities_at_accounts().filter(Exists(covered)).order_by("id")
+    for opp in _opp_rows(opps):
+        yield from _missed(opp, cover, countries)
+
+
+def framework_agreement_missed_neighbourhood(
+    *, opportunity_ids: Iterable[int] = (), agreement_id: int | None = None
+) -> Iterator[Finding]:
+    today = _today()
+    opportunity_ids = list(opportunity_ids)
+    if opportunity_ids:
+        opps = list(_opp_rows(_open_opportunities_at_accounts().filter(pk__in=opportunity_ids)))
+        accounts = {o.global_account_id for o in opps}
+        if accounts:
+            cover, countries = _coverage(
+                _active_agreements(today).filter(global_account_id__in=accounts)
+            )
+            for opp in opps:
+                yield from _missed(opp, cover, countries)
+    if agreement_id is not None:
+        cover, countries = _coverage(_active_agreements(today).filter(pk=agreement_id))
+        if cover:
+            (account_id,) = {account for account, _country in cover}
+            covered_countries = [country for _account, country in cover]
+            opps = _open_opportunities_at_accounts().filter(
+                global_account_id=account_id, country_id__in=covered_countries
+            )
+            for opp in _opp_rows(opps.order_by("id")):
+                yield from _missed(opp, cover, countries)
+
+
+# --- orchestration --------------------------------------------------------------------------
+
+KINDS = tuple(ConflictKind.values)
+
+
+def full_scan_findings(kind: str, progress: Progress | None = None) -> Iterator[Finding]:
+    if kind == ConflictKind.DUPLICATE_CUSTOMER:
+        return duplicate_customer_findings(duplicate_customer_pairs(progress))
+    if kind == ConflictKind.PARALLEL_OPPORTUNITY:
+        return parallel_opportunity_scan(progress)
+    if kind == ConflictKind.CAMPAIGN_DURING_NEGOTIATION:
+        return campaign_during_negotiation_scan(progress)
+    if kind == ConflictKind.FRAMEWORK_AGREEMENT_MISSED:
+        return framework_agreement_missed_scan(progress)
+    raise ValueError(f"unknown conflict kind {kind!r}")
+
+
+def neighbourhood_findings(
+    record_type: str, record_id: int
+) -> list[tuple[str, list[tuple[str, int]], list[Finding]]]:
+    """What an incremental check of one record finds: for each kind it looked at, the
+    records whose conflicts of that kind were fully re-evaluated, and the findings.
+    The number of queries does not depend on the size of the tenant."""
+    checks: list[tuple[str, list[tuple[str, int]], list[Finding]]] = []
+    opportunity_ids: list[int] = []
+    campaign_ids: list[int] = []
+    if record_type == "subsidiary":
+        pairs = duplicate_customer_neighbourhood(record_id)
+        checks.append(
+            (
+                ConflictKind.DUPLICATE_CUSTOMER,
+                [("subsidiary", record_id)],
+                list(duplicate_customer_findings(pairs)),
+            )
+        )
+        # Its opportunities and campaigns moved with it (country, global account).
+        opportunity_ids = list(
+            Opportunity.objects.filter(subsidiary_id=record_id).values_list("id", flat=True)[
+                :NEIGHBOURHOOD_LIMIT
+            ]
+        )
+        campaign_ids = list(
+            Campaign.objects.filter(subsidiary_id=record_id).values_list("id", flat=True)[
+                :NEIGHBOURHOOD_LIMIT
+            ]
+        )
+    elif record_type == "opportunity":
+        opportunity_ids = [record_id]
+    elif record_type == "campaign":
+        campaign_ids = [record_id]
+    elif record_type == "framework_agreement":
+        checks.append(
+            (
+                ConflictKind.FRAMEWORK_AGREEMENT_MISSED,
+                [("framework_agreement", record_id)],
+                list(framework_agreement_missed_neighbourhood(agreement_id=record_id)),
+            )
+        )
+    else:
+        raise ValueError(f"unknown record type {record_type!r}")
+
+    if opportunity_ids:
+        refs = [("opportunity", i) for i in opportunity_ids]
+        checks.append(
+            (
+                ConflictKind.PARALLEL_OPPORTUNITY,
+                refs,
+                list(parallel_opportunity_neighbourhood(opportunity_ids)),
+            )
+        )
+        checks.append(
+            (
+                ConflictKind.FRAMEWORK_AGREEMENT_MISSED,
+                refs,
+                list(framework_agreement_missed_neighbourhood(opportunity_ids=opportunity_ids)),
+            )
+        )
+    if opportunity_ids or campaign_ids:
+        refs = [("opportunity", i) for i in opportunity_ids] + [
+            ("campaign", i) for i in campaign_ids
+        ]
+        checks.append(
+            (
+                ConflictKind.CAMPAIGN_DURING_NEGOTIATION,
+                refs,
+                list(
+                    campaign_during_negotiation_neighbourhood(
+                        campaign_ids=campaign_ids, opportunity_ids=opportunity_ids
+                    )
+                ),
+            )
+        )
+    return checks
+
+
+def check_record(*, record_type: str, record_id: int):
+    """Incremental check of one saved (or deleted) record, tenant in context."""
+    from opportunities.conflict_record import conflicts_check_record
+
+    return conflicts_check_record(record_type=record_type, record_id=record_id)
+
+
+def scan_tenant(*, task_id: str = "", progress: Progress | None = None):
+    """Full scan of the tenant in context; returns the ScanRun."""
+    from opportunities.conflict_record import conflicts_scan_tenant
+
+    return conflicts_scan_tenant(task_id=task_id, progress=progress)

@@ -494,7 +494,14 @@ class ScanRun(TenantOwnedModel):
     started_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    # Per kind: {"found", "new", "reopened", "resolved", "open"} (opportunities.conflict_record).
     counts = models.JSONField(default=dict, blank=True)
+    # The Celery task that ran it: a redelivered task (worker killed mid-scan) reuses the row.
+    task_id = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["-started_at"]
+        indexes = [
+            models.Index(fields=["tenant", "-started_at"]),
+            models.Index(fields=["tenant", "task_id"]),
+        ]

@@ -24,6 +24,7 @@ from gam.models import Country, User
 from gam.selectors import exchange_rate_on
 from gam.tenancy import current_tenant
 from opportunities import selectors
+from opportunities.conflict_queue import queue_conflict_check
 from opportunities.models import (
     Activity,
     Campaign,
@@ -250,7 +251,12 @@ def opportunity_create(
     _splits_replace(opportunity, validate_splits(splits) if splits else _default_split(opportunity))
     _record_stage_change(opportunity, None, actor)
     audit(actor, "opportunity.create", opportunity, name=opportunity.name)
+    _queue_check("opportunity", opportunity)
     return opportunity
+
+
+def _queue_check(record_type: str, record) -> None:
+    queue_conflict_check(tenant_id=record.tenant_id, record_type=record_type, record_id=record.pk)
 
 
 @transaction.atomic
@@ -286,6 +292,7 @@ def opportunity_update(
     if opportunity.stage_id != previous_stage.pk:
         _record_stage_change(opportunity, previous_stage, actor)
     audit(actor, "opportunity.update", opportunity, fields=",".join(sorted(changes)))
+    _queue_check("opportunity", opportunity)
     return opportunity
 
 
@@ -308,6 +315,8 @@ def opportunity_move_stage(
 def opportunity_delete(*, opportunity: Opportunity, actor: User | None) -> None:
     audit(actor, "opportunity.delete", opportunity, name=opportunity.name)
     opportunity._history_user = actor
+    # The check after commit finds the opportunity gone and resolves its conflicts.
+    _queue_check("opportunity", opportunity)
     opportunity.delete()
 
 
@@ -383,6 +392,7 @@ def campaign_create(*, actor: User | None, **fields) -> Campaign:
     _place_at_subsidiary(campaign)
     campaign.save()
     audit(actor, "campaign.create", campaign, name=campaign.name)
+    _queue_check("campaign", campaign)
     return campaign
 
 
@@ -395,6 +405,7 @@ def campaign_update(*, campaign: Campaign, actor: User | None, **changes) -> Cam
     _validate_campaign(campaign)
     _place_at_subsidiary(campaign)
     campaign.save()
+    _queue_check("campaign", campaign)
     return campaign
 
 

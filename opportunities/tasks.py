@@ -1,6 +1,10 @@
-"""Celery entry points of the duplicate-work detection. Thin: ids in, tenant scope entered,
-a service called. All are idempotent (the conflict key makes a rerun a no-op), acknowledge
-late and are requeued when a worker dies mid-task, so a killed scan is simply run again."""
+"""Celery entry points of the duplicate-work detection. Thin: ids in (tenant first), the
+tenant scope entered, a service called.
+
+All of them are idempotent (a conflict's key makes a rerun a no-op), acknowledge late and are
+redelivered when a worker dies mid-task (``acks_late`` + ``reject_on_worker_lost``), so a
+scan killed halfway is simply run again and ends with the same conflicts.
+"""
 
 from __future__ import annotations
 
@@ -8,29 +12,32 @@ from celery import shared_task
 
 from gam.tenancy import tenant_context
 
+RELIABLE = {"acks_late": True, "reject_on_worker_lost": True, "ignore_result": True}
 
-@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+
+@shared_task(**RELIABLE)
 def check_record_conflicts(tenant_id: int, record_type: str, record_id: int) -> None:
-    """Incremental check of one saved record's neighbourhood."""
+    """Incremental check of one saved (or deleted) record's neighbourhood."""
     from opportunities import conflicts
 
     with tenant_context(tenant_id):
         conflicts.check_record(record_type=record_type, record_id=record_id)
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
-def scan_tenant_conflicts(tenant_id: int) -> None:
-    """Full scan of one tenant."""
+@shared_task(bind=True, **RELIABLE)
+def scan_tenant_conflicts(self, tenant_id: int) -> None:
+    """Full scan of one tenant; a redelivered task reuses its ScanRun row."""
     from opportunities import conflicts
 
     with tenant_context(tenant_id):
-        conflicts.scan_tenant()
+        conflicts.scan_tenant(task_id=self.request.id or "")
 
 
-@shared_task(acks_late=True, ignore_result=True)
+@shared_task(**RELIABLE)
 def scan_all_tenants() -> None:
-    """Periodic entry (Celery beat): one scan task per active tenant."""
+    """The periodic entry (settings.CELERY_BEAT_SCHEDULE): one scan task per tenant, so
+    tenants scan in parallel on several workers and one tenant's failure stays its own."""
     from gam.models import Tenant
 
-    for tenant_id in Tenant.objects.values_list("pk", flat=True).order_by("pk"):
+    for tenant_id in Tenant.objects.order_by("pk").values_list("pk", flat=True):
         scan_tenant_conflicts.delay(tenant_id)

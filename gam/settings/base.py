@@ -155,3 +155,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
 }
+# All periodic tasks (Celery beat; django-celery-beat's scheduler installs these entries).
+# The conflict scan entry fans out one full scan task per tenant (opportunities.tasks).
+CELERY_BEAT_SCHEDULE = {
+    "conflict-scan-every-tenant": {
+        "task": "opportunities.tasks.scan_all_tenants",
+        "schedule": CONFLICT_SCAN_INTERVAL_MINUTES * 60.0,
+    },
+}

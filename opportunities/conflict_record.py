@@ -1,0 +1,505 @@
+"""Recording what the detectors find, and telling the people concerned.
+
+- Upsert by the conflict key (kind + sorted records): a rerun updates ``last_seen_at`` and
+  never adds a row; new conflicts are inserted in chunks with ``bulk_create(ignore_conflicts)``
+  so a concurrent check of the same records cannot duplicate one either.
+- The fingerprint digests the records' material fields. A dismissed (or resolved) conflict
+  stays so while its fingerprint is unchanged; a material change reopens it, with an event.
+- A full scan resolves the open / acknowledged conflicts of a kind it did not see again
+  ("auto-resolved"); an incremental check does the same for the conflicts of the records it
+  re-evaluated. Auto-resolution clears the fingerprint, so if the condition comes back the
+  conflict reopens.
+- New and reopened conflicts notify the assignee (the account's GAM, else a tenant admin)
+  and the records' owners, in the app and by one email per person per check or scan. Whoever
+  may not see a record (DESIGN.md, sharing model) only gets a hint: the country, the product
+  line and which GAM to talk to, never the record's name, amount or stage.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from itertools import islice
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
+from django.db.models import Count, Q
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import GlobalAccount
+from gam.models import User
+from gam.tenancy import current_tenant_id
+from opportunities import conflicts as detect
+from opportunities.conflicts import Finding, RecordInfo, record_token
+from opportunities.models import (
+    Conflict,
+    ConflictEvent,
+    ConflictKind,
+    ConflictStatus,
+    Notification,
+    ScanRun,
+)
+from teams.models import GlobalAccountUserObjectPermission
+
+logger = logging.getLogger(__name__)
+
+WRITE_CHUNK = 500
+ACTIVE = (ConflictStatus.OPEN, ConflictStatus.ACKNOWLEDGED)
+CLOSED = (ConflictStatus.RESOLVED, ConflictStatus.DISMISSED)
+STALE_SCAN = timedelta(hours=6)  # a "running" scan this old died with its worker
+EMAIL_LINES = 20
+
+
+def _chunks(items: Iterable, size: int) -> Iterator[list]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+@dataclass
+class Stats:
+    found: int = 0
+    new: int = 0
+    reopened: int = 0
+    resolved: int = 0
+
+    def as_dict(self) -> dict:
+        return {
+            "found": self.found,
+            "new": self.new,
+            "reopened": self.reopened,
+            "resolved": self.resolved,
+        }
+
+
+@dataclass
+class Alerts:
+    """Collects notification texts per user over a check or scan; one email each at the end."""
+
+    lines: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
+    counts: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+
+    def add(self, user_id: int, text: str) -> None:
+        self.counts[user_id] += 1
+        if len(self.lines[user_id]) < EMAIL_LINES:
+            self.lines[user_id].append(text)
+
+    def send(self) -> None:
+        if not self.counts:
+            return
+        users = User.objects.filter(pk__in=list(self.counts), is_active=True).exclude(email="")
+        messages = []
+        inbox = _url("conflicts:conflict_list")
+        for user in users:
+            count = self.counts[user.pk]
+            lines = self.lines[user.pk]
+            body = "\n".join(f"- {line}" for line in lines)
+            if count > len(lines):
+                body += "\n" + _("... and %(n)d more.") % {"n": count - len(lines)}
+            if inbox:
+                body += "\n\n" + _("Conflict inbox: %(url)s") % {"url": _absolute(inbox)}
+            subject = _("GAM: %(n)d new duplicate-work alert(s)") % {"n": count}
+            messages.append(EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email]))
+        try:
+            get_connection().send_messages(messages)
+        except Exception:  # mail down: the in-app notifications are the durable record
+            logger.exception("sending %d conflict alert emails failed", len(messages))
+        self.lines.clear()
+        self.counts.clear()
+
+
+def _url(name: str, *args) -> str:
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return ""
+
+
+def _absolute(path: str) -> str:
+    base = getattr(settings, "SITE_URL", "").rstrip("/")
+    return base + path if base else path
+
+
+# --- upsert ---------------------------------------------------------------------------------
+
+
+class Recorder:
+    """Writes findings for one check or scan. Holds per-run caches (tenant admin, account
+    managers) so that each chunk costs a constant number of queries."""
+
+    def __init__(self, *, now=None, source: str = "scan") -> None:
+        self.now = now or timezone.now()
+        self.source = source
+        self.alerts = Alerts()
+        self._admin_ids: list[int] | None = None
+
+    # assignee and account details
+    def admin_ids(self) -> list[int]:
+        if self._admin_ids is None:
+            self._admin_ids = list(
+                User.objects.filter(
+                    tenant_id=current_tenant_id(), is_tenant_admin=True, is_active=True
+                )
+                .order_by("id")
+                .values_list("id", flat=True)
+            )
+        return self._admin_ids
+
+    def record(self, findings: Iterable[Finding], stats: Stats) -> set[str]:
+        """Upserts the findings in chunks; returns the keys seen."""
+        seen: set[str] = set()
+        for chunk in _chunks(findings, WRITE_CHUNK):
+            unique = {}
+            for finding in chunk:
+                unique.setdefault(finding.key, finding)
+            stats.found += len(unique)
+            seen.update(unique)
+            with transaction.atomic():
+                self._record_chunk(unique, stats)
+        return seen
+
+    def _record_chunk(self, findings: dict[str, Finding], stats: Stats) -> None:
+        existing = {
+            row[0]: row
+            for row in Conflict.objects.filter(key__in=list(findings)).values_list(
+                "key", "id", "status", "fingerprint"
+            )
+        }
+        accounts = {
+            a["id"]: a
+            for a in GlobalAccount.objects.filter(
+                pk__in={f.global_account_id for f in findings.values() if f.global_account_id}
+            ).values("id", "name", "manager_id", "manager__name")
+        }
+        admins = self.admin_ids()
+
+        def assignee(finding: Finding) -> int | None:
+            for info in finding.records:
+                account = accounts.get(info.global_account_id)
+                if account and account["manager_id"]:
+                    return account["manager_id"]
+            return admins[0] if admins else None
+
+        new = [f for key, f in findings.items() if key not in existing]
+        touched, changed, reopened = [], [], []
+        for key, (_key, pk, status, fingerprint) in existing.items():
+            finding = findings[key]
+            if finding.fingerprint == fingerprint:
+                touched.append(pk)
+            elif status in ACTIVE:
+                changed.append((pk, finding))
+            else:
+                reopened.append((pk, finding))
+
+        if touched:
+            Conflict.objects.filter(pk__in=touched).update(last_seen_at=self.now)
+        if changed or reopened:
+            rows = []
+            for pk, finding in changed + reopened:
+                row = Conflict(
+                    pk=pk,
+                    fingerprint=finding.fingerprint,
+                    countries=list(finding.countries),
+                    records=finding.refs,
+                    reason=finding.reason,
+                    global_account_id=finding.global_account_id,
+                    last_seen_at=self.now,
+                )
+                rows.append(row)
+            Conflict.objects.bulk_update(
+                rows,
+                ["fingerprint", "countries", "records", "reason", "global_account", "last_seen_at"],
+            )
+        if reopened:
+            # The assignee stays: whoever handled it before knows the story.
+            Conflict.objects.filter(pk__in=[pk for pk, _f in reopened]).update(
+                status=ConflictStatus.OPEN, status_changed_at=self.now
+            )
+
+        created: list[tuple[int, Finding]] = []
+        if new:
+            Conflict.objects.bulk_create(
+                [
+                    Conflict(
+                        kind=f.kind,
+                        key=f.key,
+                        fingerprint=f.fingerprint,
+                        status=ConflictStatus.OPEN,
+                        global_account_id=f.global_account_id,
+                        countries=list(f.countries),
+                        records=f.refs,
+                        reason=f.reason,
+                        assignee_id=assignee(f),
+                        detected_at=self.now,
+                        last_seen_at=self.now,
+                        tenant_id=current_tenant_id(),
+                    )
+                    for f in new
+                ],
+                ignore_conflicts=True,  # a concurrent check inserted it first: theirs wins
+            )
+            # Only rows this run inserted carry its timestamp; a concurrent run's are theirs.
+            mine = Conflict.objects.filter(
+                key__in=[f.key for f in new], detected_at=self.now
+            ).values_list("key", "id", "assignee_id")
+            created = [(pk, findings[key]) for key, pk, _a in mine]
+
+        stats.new += len(created)
+        stats.reopened += len(reopened)
+        events = [
+            ConflictEvent(
+                conflict_id=pk,
+                action="detected",
+                note=f"{finding.reason} ({self.source})",
+                at=self.now,
+                tenant_id=current_tenant_id(),
+            )
+            for pk, finding in created
+        ] + [
+            ConflictEvent(
+                conflict_id=pk,
+                action="reopened",
+                note=_("The records changed materially (%(source)s).") % {"source": self.source},
+                at=self.now,
+                tenant_id=current_tenant_id(),
+            )
+            for pk, finding in reopened
+        ]
+        if events:
+            ConflictEvent.objects.bulk_create(events)
+        alerted = created + reopened
+        if alerted:
+            assignees = dict(
+                Conflict.objects.filter(pk__in=[pk for pk, _f in alerted]).values_list(
+                    "id", "assignee_id"
+                )
+            )
+            self._notify(alerted, assignees, accounts, reopened={pk for pk, _f in reopened})
+
+    # --- alerts -----------------------------------------------------------------------------
+
+    def _notify(self, alerted, assignees, accounts, *, reopened: set[int]) -> None:
+        recipients: dict[int, set[int]] = {}
+        for pk, finding in alerted:
+            users = {assignees.get(pk)}
+            for info in finding.records:
+                users.update({info.owner_id, info.subsidiary_owner_id})
+            users.discard(None)
+            recipients[pk] = users
+        everyone = set().union(*recipients.values()) if recipients else set()
+        if not everyone:
+            return
+        admins = set(self.admin_ids())
+        account_ids = {i.global_account_id for _pk, f in alerted for i in f.records} - {None}
+        team_view = set(
+            GlobalAccountUserObjectPermission.objects.filter(
+                content_object__in=GlobalAccount.objects.filter(pk__in=account_ids),
+                permission__codename="view_globalaccount",
+                user_id__in=everyone,
+            ).values_list("user_id", "content_object_id")
+        )
+
+        def may_see(user_id: int, info: RecordInfo) -> bool:
+            # DESIGN.md: subsidiaries are visible to the whole tenant; the records that hang
+            # off an account to its team, their owners and the subsidiary's owner.
+            if info.type == "subsidiary" or user_id in admins:
+                return True
+            if user_id in (info.owner_id, info.subsidiary_owner_id):
+                return True
+            return (user_id, info.global_account_id) in team_view
+
+        notifications = []
+        for pk, finding in alerted:
+            account = accounts.get(finding.global_account_id) or {}
+            url = _url("conflicts:conflict_detail", pk)
+            for user_id in recipients[pk]:
+                hidden = [i for i in finding.records if not may_see(user_id, i)]
+                if hidden:
+                    text = hint_text(finding, account, hidden, user_id)
+                else:
+                    text = full_text(finding, account, reopened=pk in reopened)
+                notifications.append(
+                    Notification(
+                        user_id=user_id,
+                        conflict_id=pk,
+                        text=text[:300],
+                        url=url if not hidden else "",
+                        created_at=self.now,
+                        tenant_id=current_tenant_id(),
+                    )
+                )
+                self.alerts.add(user_id, text[:300])
+        Notification.objects.bulk_create(notifications)
+
+
+KIND_TITLES = {
+    ConflictKind.DUPLICATE_CUSTOMER: "Possible duplicate customer",
+    ConflictKind.PARALLEL_OPPORTUNITY: "Parallel opportunities",
+    ConflictKind.CAMPAIGN_DURING_NEGOTIATION: "Campaign during a negotiation",
+    ConflictKind.FRAMEWORK_AGREEMENT_MISSED: "Framework agreement not referenced",
+}
+
+
+def _describe(info: RecordInfo) -> str:
+    where = f" ({info.country})" if info.country else ""
+    return f"“{info.name}”{where}"
+
+
+def full_text(finding: Finding, account: dict, *, reopened: bool = False) -> str:
+    """For someone who may see every record of the conflict."""
+    title = _(KIND_TITLES[finding.kind])
+    if reopened:
+        title = _("%(title)s (reopened)") % {"title": title}
+    records = _(" and ").join(_describe(i) for i in finding.records)
+    text = f"{title}: {records}"
+    if account.get("name"):
+        text += _(" at %(account)s") % {"account": account["name"]}
+    return f"{text}. {finding.reason}."
+
+
+def hint_text(finding: Finding, account: dict, hidden: list[RecordInfo], user_id: int) -> str:
+    """For someone who may not see some records: which country, which product line, which
+    GAM to talk to. Never the hidden records' names, amounts or stages."""
+    own = [i for i in finding.records if i not in hidden]
+    countries = ", ".join(sorted({i.country for i in hidden if i.country})) or ", ".join(
+        finding.countries
+    )
+    account_name = account.get("name") or _("the same global account")
+    gam = account.get("manager__name") or _("the tenant admin")
+    mine = _(" (your %(record)s)") % {"record": _describe(own[0])} if own else ""
+    kind = finding.kind
+    if kind == ConflictKind.PARALLEL_OPPORTUNITY:
+        product = hidden[0].product_line or _("the same product line")
+        text = _(
+            "Another opportunity for %(product)s is open at %(account)s in %(countries)s%(mine)s."
+        ) % {"product": product, "account": account_name, "countries": countries, "mine": mine}
+    elif kind == ConflictKind.CAMPAIGN_DURING_NEGOTIATION:
+        if hidden[0].type == "opportunity":
+            text = _(
+                "A negotiation is under way at %(account)s in %(countries)s while a campaign "
+                "runs%(mine)s."
+            ) % {"account": account_name, "countries": countries, "mine": mine}
+        else:
+            text = _(
+                "A campaign targets %(account)s in %(countries)s during a negotiation%(mine)s."
+            ) % {"account": account_name, "countries": countries, "mine": mine}
+    elif kind == ConflictKind.FRAMEWORK_AGREEMENT_MISSED:
+        text = _(
+            "An active framework agreement of %(account)s covers %(countries)s and is not "
+            "referenced%(mine)s."
+        ) % {"account": account_name, "countries": ", ".join(finding.countries), "mine": mine}
+    else:
+        text = _("Possible duplicate work at %(account)s in %(countries)s%(mine)s.") % {
+            "account": account_name,
+            "countries": countries,
+            "mine": mine,
+        }
+    return text + " " + _("Talk to %(gam)s, the global account manager.") % {"gam": gam}
+
+
+# --- resolution of what disappeared ---------------------------------------------------------
+
+
+def _auto_resolve(queryset, *, now, note: str) -> int:
+    resolved = 0
+    ids = list(queryset.filter(status__in=ACTIVE).values_list("id", flat=True))
+    for chunk in _chunks(ids, WRITE_CHUNK):
+        with transaction.atomic():
+            # Re-check the status under the update: a user may have dismissed one meanwhile.
+            count = Conflict.objects.filter(pk__in=chunk, status__in=ACTIVE).update(
+                status=ConflictStatus.RESOLVED, status_changed_at=now, fingerprint=""
+            )
+            ConflictEvent.objects.bulk_create(
+                [
+                    ConflictEvent(
+                        conflict_id=pk,
+                        action="auto-resolved",
+                        note=note,
+                        at=now,
+                        tenant_id=current_tenant_id(),
+                    )
+                    for pk in chunk
+                ]
+            )
+            resolved += count
+    return resolved
+
+
+# --- entry points ---------------------------------------------------------------------------
+
+
+def conflicts_check_record(*, record_type: str, record_id: int) -> dict[str, dict]:
+    """Incremental check of one record's neighbourhood (tenant in context): records what it
+    finds, resolves the record's conflicts that no longer hold, alerts. Returns stats per
+    kind."""
+    recorder = Recorder(source="check")
+    result: dict[str, dict] = {}
+    for kind, refs, findings in detect.neighbourhood_findings(record_type, record_id):
+        stats = Stats()
+        seen = recorder.record(findings, stats)
+        involving = Q()
+        for ref_type, ref_id in refs:
+            involving |= Q(key__contains=record_token(ref_type, ref_id))
+        stats.resolved = _auto_resolve(
+            Conflict.objects.filter(involving, kind=kind).exclude(key__in=seen),
+            now=recorder.now,
+            note=_("The condition no longer holds (checked after a change)."),
+        )
+        result[kind] = stats.as_dict()
+    transaction.on_commit(recorder.alerts.send)
+    return result
+
+
+def conflicts_scan_tenant(*, task_id: str = "", progress=None) -> ScanRun:
+    """Full scan of the tenant in context. Reruns of one Celery task (a worker killed
+    mid-scan and the message redelivered) reuse its ScanRun row."""
+    now = timezone.now()
+    run = None
+    if task_id:
+        run = ScanRun.objects.filter(task_id=task_id).first()
+    if run is None:
+        run = ScanRun(task_id=task_id)
+    run.started_at, run.status, run.finished_at, run.counts = now, ScanRun.Status.RUNNING, None, {}
+    run.save()
+    ScanRun.objects.filter(status=ScanRun.Status.RUNNING, started_at__lt=now - STALE_SCAN).exclude(
+        pk=run.pk
+    ).update(status=ScanRun.Status.FAILED, finished_at=now)
+
+    recorder = Recorder(now=now, source="scan")
+    counts: dict[str, dict] = {}
+    try:
+        for kind in detect.KINDS:
+            stats = Stats()
+            recorder.record(detect.full_scan_findings(kind, progress), stats)
+            stats.resolved = _auto_resolve(
+                Conflict.objects.filter(kind=kind, last_seen_at__lt=now),
+                now=now,
+                note=_("The condition no longer holds (full scan)."),
+            )
+            counts[kind] = stats.as_dict()
+            if progress:
+                progress(kind, 1, 1)
+        for kind in detect.KINDS:
+            counts[kind]["open"] = 0
+        for kind, n in (
+            Conflict.objects.filter(status__in=ACTIVE)
+            .values_list("kind")
+            .annotate(n=Count("id"))
+            .values_list("kind", "n")
+        ):
+            counts.setdefault(kind, {})["open"] = n
+    except BaseException:
+        run.status, run.finished_at, run.counts = ScanRun.Status.FAILED, timezone.now(), counts
+        run.save(update_fields=["status", "finished_at", "counts"])
+        raise
+    finally:
+        transaction.on_commit(recorder.alerts.send)
+    run.status, run.finished_at, run.counts = ScanRun.Status.FINISHED, timezone.now(), counts
+    run.save(update_fields=["status", "finished_at", "counts"])
+    return run
