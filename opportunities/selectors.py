@@ -202,15 +202,16 @@ def leads_overdue(qs: QuerySet[Lead]) -> QuerySet[Lead]:
 
 def lead_matching_subsidiaries(lead: Lead, limit: int = 5) -> list[Subsidiary]:
     """Existing customers the lead's company probably is (name, registration number, web
-    domain), best first, so conversion links to them instead of entering a duplicate."""
+    domain), best first, so conversion links to them instead of entering a duplicate. A
+    group shares its domain across countries: the lead's own country comes first."""
     from accounts.matching import find_matching_subsidiaries
 
-    return list(
-        find_matching_subsidiaries(
-            lead.company_name,
-            lead.registration_number,
-            lead.website,
-            lead.country.code,
-            limit=limit,
-        )
+    matches = find_matching_subsidiaries(
+        lead.company_name,
+        lead.registration_number,
+        lead.website,
+        lead.country.code,
+        limit=limit,
     )
+    # sorted() is stable: within each group the matcher's ranking stays.
+    return sorted(matches, key=lambda sub: sub.country_id != lead.country_id)
