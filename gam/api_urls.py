@@ -3,12 +3,13 @@
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
-from gam import api
+from gam import api, import_api
 
 router = SimpleRouter()
 router.register("users", api.UserViewSet, basename="user")
 router.register("countries", api.CountryViewSet, basename="country")
 router.register("exchange-rates", api.ExchangeRateViewSet, basename="exchangerate")
+router.register("imports", import_api.ImportJobViewSet, basename="importjob")
 
 urlpatterns = [
     path("auth/token/", api.TokenView.as_view(), name="api_token"),

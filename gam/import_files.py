@@ -1,0 +1,204 @@
+"""Reading uploaded CSV and Excel files into rows for the importer (gam/import_services.py).
+
+CSV comes out of many programs: UTF-8 with or without a byte-order mark (Excel writes one),
+Windows-1252 from older Excel, and ``;`` instead of ``,`` where the decimal comma is used
+(Sweden, Germany, France). Excel files are read with openpyxl in read-only mode. Headers are
+matched loosely ("Registration / VAT number", "vat", "Org.nr" are one column), so a file
+exported from GAM or typed by hand imports alike.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_ROWS = 100_000
+
+# Loose header spellings -> the importer's column names.
+HEADER_ALIASES = {
+    "id": "id",
+    "name": "name",
+    "company": "name",
+    "company_name": "name",
+    "customer_name": "name",
+    "opportunity": "name",
+    "opportunity_name": "name",
+    "country": "country",
+    "country_code": "country",
+    "land": "country",
+    "registration_number": "registration_number",
+    "registration_vat_number": "registration_number",
+    "registration_no": "registration_number",
+    "vat": "registration_number",
+    "vat_number": "registration_number",
+    "vat_no": "registration_number",
+    "org_nr": "registration_number",
+    "organisation_number": "registration_number",
+    "organization_number": "registration_number",
+    "website": "website",
+    "web": "website",
+    "domain": "website",
+    "url": "website",
+    "address": "address",
+    "global_account": "global_account",
+    "global_account_id": "global_account",
+    "group": "global_account",
+    "owner": "owner",
+    "owner_email": "owner",
+    "subsidiary": "subsidiary",
+    "subsidiary_id": "subsidiary",
+    "customer": "subsidiary",
+    "customer_id": "subsidiary",
+    "title": "title",
+    "job_title": "title",
+    "email": "email",
+    "e_mail": "email",
+    "phone": "phone",
+    "telephone": "phone",
+    "buying_role": "buying_role",
+    "role": "buying_role",
+    "attitude": "attitude",
+    "stage": "stage",
+    "amount": "amount",
+    "value": "amount",
+    "currency": "currency",
+    "close_date": "close_date",
+    "expected_close_date": "close_date",
+    "product_line": "product_line",
+    "product": "product_line",
+    "next_step": "next_step",
+}
+
+
+class FileError(ValueError):
+    """The file as a whole cannot be read (wrong format, too big, no header)."""
+
+
+@dataclass
+class ParsedFile:
+    # Each row: {"_row": spreadsheet row number, column: text}.
+    rows: list[dict] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+
+
+def normalize_header(text: str) -> str:
+    key = re.sub(r"[^0-9a-z]+", "_", str(text or "").strip().lower()).strip("_")
+    return HEADER_ALIASES.get(key, key)
+
+
+def _cell_text(value) -> str:
+    """A cell as text: Excel numbers without a spurious '.0', dates as ISO 8601."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value))
+        return format(Decimal(repr(value)), "f")
+    if isinstance(value, datetime.datetime):
+        if value.time() == datetime.time(0, 0):
+            return value.date().isoformat()
+        return value.isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _decode(data: bytes) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        # Older Excel saves "CSV" in the Windows code page.
+        return data.decode("cp1252", errors="replace")
+
+
+def _delimiter(first_line: str) -> str:
+    counts = {d: first_line.count(d) for d in (";", ",", "\t")}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else ","
+
+
+def _csv_rows(data: bytes) -> list[list[str]]:
+    text = _decode(data)
+    first_line = text.split("\n", 1)[0]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first_line))
+    return [[cell.strip() for cell in row] for row in reader]
+
+
+def _xlsx_rows(data: bytes) -> list[list[str]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise FileError(_("This Excel file cannot be read (%(error)s).") % {"error": exc}) from exc
+    try:
+        sheet = workbook.worksheets[0]
+        rows = []
+        for values in sheet.iter_rows(values_only=True):
+            rows.append([_cell_text(v) for v in values])
+            if len(rows) > MAX_ROWS + 1:
+                break
+        return rows
+    finally:
+        workbook.close()
+
+
+def parse_file(data: bytes, filename: str) -> ParsedFile:
+    """Rows of the first sheet (Excel) or of the CSV, keyed by normalized header."""
+    if not data:
+        raise FileError(_("The file is empty."))
+    if len(data) > MAX_FILE_BYTES:
+        raise FileError(
+            _("The file is larger than %(mb)s MB; split it into smaller files.")
+            % {"mb": MAX_FILE_BYTES // (1024 * 1024)}
+        )
+    name = (filename or "").lower()
+    if data[:4] == b"PK\x03\x04" or name.endswith((".xlsx", ".xlsm")):
+        raw = _xlsx_rows(data)
+    elif name.endswith(".xls"):
+        raise FileError(_("Old .xls files are not supported: save the sheet as .xlsx or CSV."))
+    else:
+        try:
+            raw = _csv_rows(data)
+        except csv.Error as exc:
+            raise FileError(
+                _("This CSV file cannot be read (%(error)s).") % {"error": exc}
+            ) from exc
+    # Skip blank lines above the header.
+    start = next((i for i, r in enumerate(raw) if any(c for c in r)), None)
+    if start is None:
+        raise FileError(_("The file has no header row."))
+    headers = [normalize_header(h) for h in raw[start]]
+    parsed = ParsedFile()
+    seen = set()
+    for header in headers:
+        if header and header not in seen:
+            parsed.columns.append(header)
+            seen.add(header)
+    for offset, values in enumerate(raw[start + 1 :], start=start + 2):
+        if not any(v for v in values):
+            continue
+        row = {"_row": offset}
+        for header, value in zip(headers, values, strict=False):
+            if header and header not in row:
+                row[header] = value
+        parsed.rows.append(row)
+        if len(parsed.rows) > MAX_ROWS:
+            raise FileError(
+                _("The file has more than %(n)s rows; split it into smaller files.")
+                % {"n": f"{MAX_ROWS:,}"}
+            )
+    return parsed

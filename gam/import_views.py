@@ -1,0 +1,166 @@
+"""Import pages: upload, the dry-run preview with every row's action and error, progress
+(polled with htmx while a task works), apply, and the CSV templates."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from gam import import_services
+from gam.exports import csv_response
+from gam.import_files import MAX_FILE_BYTES
+from gam.models import Country, ImportJob
+
+PREVIEW_PAGE_SIZE = 100
+SHOW_CHOICES = ("all", "error", "create", "update", "match")
+
+
+class ImportForm(forms.Form):
+    kind = forms.ChoiceField(label=gettext_lazy("What the file contains"), choices=[])
+    country = forms.ModelChoiceField(
+        label=gettext_lazy("Country"),
+        queryset=Country.objects.all(),
+        required=False,
+        empty_label=gettext_lazy("Countries named in the file"),
+        help_text=gettext_lazy("Rows in other countries are then errors."),
+        to_field_name="code",
+    )
+    file = forms.FileField(
+        label=gettext_lazy("File"),
+        help_text=gettext_lazy(
+            "CSV (comma or semicolon separated, UTF-8) or Excel .xlsx; the first row names "
+            "the columns."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.xlsx"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = ImportJob.Kind.choices
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_FILE_BYTES:
+            raise ValidationError(
+                _("The file is larger than %(mb)s MB.") % {"mb": MAX_FILE_BYTES // 2**20}
+            )
+        return upload
+
+
+def jobs_visible_to(user):
+    """Users see their own imports; a tenant admin sees everyone's."""
+    qs = ImportJob.objects.select_related("created_by", "country")
+    return qs if user.is_tenant_admin else qs.filter(created_by=user)
+
+
+def _job_or_404(user, pk: int) -> ImportJob:
+    job = jobs_visible_to(user).filter(pk=pk).first()
+    if job is None:
+        raise Http404
+    return job
+
+
+@login_required
+def import_home(request):
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            job = import_services.import_job_create(
+                user=request.user,
+                kind=form.cleaned_data["kind"],
+                country=form.cleaned_data["country"],
+                filename=upload.name,
+                data=upload.read(),
+            )
+        except ValidationError as exc:
+            for message in exc.message_dict.get("file", exc.messages):
+                form.add_error("file", message)
+        else:
+            return redirect("imports:job_detail", pk=job.pk)
+    jobs = jobs_visible_to(request.user).defer("rows", "preview", "errors")
+    page = Paginator(jobs, 20).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "imports/import_home.html",
+        {"form": form, "page": page, "kinds": ImportJob.Kind.choices},
+    )
+
+
+@login_required
+def job_detail(request, pk: int):
+    job = _job_or_404(request.user, pk)
+    show = request.GET.get("show", "all")
+    if show not in SHOW_CHOICES:
+        show = "all"
+    rows = job.preview if show == "all" else [r for r in job.preview if r["action"] == show]
+    page = Paginator(rows, PREVIEW_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "imports/job_detail.html",
+        {
+            "job": job,
+            "page": page,
+            "show": show,
+            "columns": import_services.template_columns(job.kind),
+        },
+    )
+
+
+@login_required
+def job_status(request, pk: int):
+    """The progress box; once the task is done the page reloads to show the result."""
+    job = jobs_visible_to(request.user).defer("rows", "preview").filter(pk=pk).first()
+    if job is None:
+        raise Http404
+    response = render(request, "imports/_job_status.html", {"job": job})
+    if not job.is_running:
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@login_required
+@require_POST
+def job_apply(request, pk: int):
+    job = _job_or_404(request.user, pk)
+    if job.created_by_id != request.user.pk:
+        # An admin may look at someone's import; only its author applies it (as themself).
+        messages.error(request, _("Only the person who uploaded the file can apply it."))
+        return redirect("imports:job_detail", pk=job.pk)
+    try:
+        import_services.import_job_apply(job=job, user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("imports:job_detail", pk=job.pk)
+
+
+@login_required
+def job_errors_csv(request, pk: int):
+    job = _job_or_404(request.user, pk)
+    return csv_response(
+        f"import-{job.pk}-errors.csv",
+        [
+            (_("Row"), lambda e: e["row"]),
+            (_("Column"), lambda e: e["field"]),
+            (_("Problem"), lambda e: e["message"]),
+        ],
+        job.errors,
+    )
+
+
+@login_required
+def template_csv(request, kind: str):
+    if kind not in dict(ImportJob.Kind.choices):
+        raise Http404
+    columns = import_services.template_columns(kind)
+    response = HttpResponse("\ufeff" + ",".join(columns) + "\r\n", content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="gam-{kind}-template.csv"'
+    return response
