@@ -10,6 +10,7 @@ NAVIGATION = [
     (_("Leads"), "opportunities:lead_list", "all"),
     (_("Conflicts"), "conflicts:conflict_list", "all"),
     (_("Dashboards"), "reporting:tenant_dashboard", "all"),
+    (_("Import"), "imports:import_home", "all"),
     (_("Settings"), "settings_home", "admin"),
 ]
 

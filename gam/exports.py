@@ -12,6 +12,8 @@ from typing import Any
 
 from django.http import StreamingHttpResponse
 
+from gam.tenancy import current_tenant_id, tenant_context
+
 
 class _Echo:
     """A file-like object whose write returns the line, for csv.writer over a generator."""
@@ -30,10 +32,12 @@ def csv_response(
     Example: ``csv_response("subsidiaries.csv", [("Name", lambda s: s.name)], qs.iterator())``.
     """
     writer = csv.writer(_Echo())
+    # Translated headers now, in the request's language (the body is sent after the view).
+    headers = [str(header) for header, _ in columns]
 
     def lines():
         yield "\ufeff"  # BOM, so Excel opens UTF-8 (å, ä, ö, ß) correctly
-        yield writer.writerow([header for header, _ in columns])
+        yield writer.writerow(headers)
         for row in rows:
             yield writer.writerow([_cell(getter(row)) for _, getter in columns])
 
@@ -58,3 +62,15 @@ def _is_number(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def rows_in_tenant(queryset, chunk_size: int = 500):
+    """The rows of ``queryset`` for a streamed export. The response is iterated after the
+    middleware has left the tenant context, so the generator enters it again itself."""
+    tenant_id = current_tenant_id()
+
+    def rows():
+        with tenant_context(tenant_id):
+            yield from queryset.iterator(chunk_size=chunk_size)
+
+    return rows()

@@ -9,10 +9,12 @@ from django.db.models import ProtectedError, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from gam import selectors, services
 from gam.audit import audit
+from gam.exports import csv_response, rows_in_tenant
 from gam.forms import CountryForm, ExchangeRateForm, UserForm
 from gam.models import AuditLogEntry, Country, ExchangeRate
 from gam.pages import paginate, tenant_admin_required
@@ -44,12 +46,36 @@ def settings_home(request):
     )
 
 
+USER_COLUMNS = [
+    (gettext_lazy("Name"), lambda u: u.name),
+    (gettext_lazy("Email"), lambda u: u.email),
+    (gettext_lazy("Country"), lambda u: u.country.code if u.country else ""),
+    (gettext_lazy("Tenant admin"), lambda u: "yes" if u.is_tenant_admin else "no"),
+    (gettext_lazy("Active"), lambda u: "yes" if u.is_active else "no"),
+    (gettext_lazy("Language"), lambda u: u.language),
+    (gettext_lazy("Time zone"), lambda u: u.time_zone),
+]
+COUNTRY_COLUMNS = [
+    (gettext_lazy("Code"), lambda c: c.code),
+    (gettext_lazy("Name"), lambda c: c.name),
+    (gettext_lazy("Currency"), lambda c: c.currency),
+    (gettext_lazy("Local sales unit"), lambda c: c.sales_unit),
+]
+EXCHANGE_RATE_COLUMNS = [
+    (gettext_lazy("Currency"), lambda r: r.currency),
+    (gettext_lazy("Rate"), lambda r: r.rate),
+    (gettext_lazy("Valid from"), lambda r: r.valid_from),
+]
+
+
 @tenant_admin_required
 def user_list(request):
     users = selectors.users_of_tenant()
     query = request.GET.get("q", "").strip()
     if query:
         users = users.filter(Q(name__icontains=query) | Q(email__icontains=query))
+    if request.GET.get("format") == "csv":
+        return csv_response("users.csv", USER_COLUMNS, rows_in_tenant(users.order_by("name", "id")))
     return render(request, "gam/user_list.html", {"page": paginate(request, users), "q": query})
 
 
@@ -88,6 +114,10 @@ def user_deactivate(request, user_id: int):
 
 @tenant_admin_required
 def country_list(request):
+    if request.GET.get("format") == "csv":
+        return csv_response(
+            "countries.csv", COUNTRY_COLUMNS, rows_in_tenant(selectors.countries().order_by("code"))
+        )
     return render(
         request,
         "gam/country_list.html",
@@ -131,6 +161,10 @@ def country_delete(request, code: str):
 
 @tenant_admin_required
 def exchange_rate_list(request):
+    if request.GET.get("format") == "csv":
+        return csv_response(
+            "exchange-rates.csv", EXCHANGE_RATE_COLUMNS, rows_in_tenant(ExchangeRate.objects.all())
+        )
     form = ExchangeRateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         rate = form.save()

@@ -734,3 +734,43 @@ def test_api_bad_file_is_400(world, api):
         format="multipart",
     )
     assert response.status_code == 400 and "file" in response.json()
+
+
+# --- exports of the settings lists ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url_name", "expected"),
+    [
+        ("user_list", "Ada Admin,admin@acme.test,SE,yes,yes"),
+        ("country_list", "DE,Germany,EUR"),
+        ("exchange_rate_list", "SEK,0.09"),
+    ],
+)
+def test_settings_lists_export_csv(world, web, url_name, expected):
+    f.ExchangeRateFactory(tenant=world.acme, currency="SEK", rate=Decimal("0.09"))
+    f.ExchangeRateFactory(tenant=world.globex, currency="NOK", rate=Decimal("0.1"))
+    response = web(world.admin).get(reverse(url_name) + "?format=csv")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert expected in body
+    # Only this tenant's rows.
+    assert "globex" not in body and "Otto" not in body and "NOK" not in body
+    assert web(world.rep).get(reverse(url_name) + "?format=csv").status_code == 404
+
+
+def test_csv_renderer_flattens_api_rows():
+    from gam.renderers import CSVRenderer
+
+    data = {
+        "count": 2,
+        "results": [
+            {"id": 1, "name": "=cmd()", "tenant": {"slug": "acme"}, "countries": ["SE", "DE"]},
+            {"id": 2, "name": "B", "records": [{"type": "subsidiary", "id": 3}]},
+        ],
+    }
+    text = CSVRenderer().render(data).decode("utf-8-sig")
+    lines = text.strip().splitlines()
+    assert lines[0] == "id,name,tenant.slug,countries,records"
+    assert lines[1] == "1,'=cmd(),acme,SE; DE,"
+    assert lines[2].startswith("2,B,,,") and '""type"": ""subsidiary""' in lines[2]
