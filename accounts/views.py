@@ -1,0 +1,883 @@
+"""Pages of customers: global accounts (list, detail with subsidiaries by country, team,
+agreements, contacts, the relationship map, score and history), subsidiaries, contacts,
+relationships, framework agreements, and the tenant admin's tiers and selection criteria.
+
+Views parse, look the record up through the sharing model (teams/selectors.py and
+accounts/selectors.py: 404 for what the user may not see, 403 for what they may see but not
+change), call a service of accounts/services.py and render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Exists, OuterRef, Q
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts import change_history, forms, relationship_map, scoring, services
+from accounts import selectors as account_selectors
+from accounts.matching import find_matches
+from accounts.models import Contact, FrameworkAgreement, GlobalAccount, Subsidiary, Tier
+from gam.concurrency import StaleVersion
+from gam.exports import csv_response
+from gam.models import Country, User
+from gam.pages import paginate, tenant_admin_required
+from gam.tenancy import current_tenant_id, tenant_context
+from opportunities.selectors import opportunities_visible_to
+from reporting.figures import open_conflicts_count
+from teams import selectors as sharing
+from teams.models import TeamMembership, TeamRole
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def _get_or_404(queryset, **lookup):
+    """The same 404 for "missing", "another tenant's" and "not yours to see"."""
+    obj = queryset.filter(**lookup).first()
+    if obj is None:
+        raise Http404
+    return obj
+
+
+def _deny(message: str | None = None):
+    raise PermissionDenied(message or _("You may see this record but not change it."))
+
+
+def _rows_in_tenant(queryset):
+    """Rows for a streamed export: the response is iterated after the middleware has left
+    the tenant context, so the generator enters it again itself."""
+    tenant_id = current_tenant_id()
+
+    def rows():
+        with tenant_context(tenant_id):
+            yield from queryset.iterator(chunk_size=500)
+
+    return rows()
+
+
+def _url_or_none(name: str, *args, query: str = "") -> str | None:
+    """A link to a page of another feature, or None while that page does not exist yet."""
+    try:
+        return reverse(name, args=args) + query
+    except NoReverseMatch:
+        return None
+
+
+def _digits(value: str) -> int | None:
+    value = (value or "").strip()
+    return int(value) if value.isdigit() else None
+
+
+def _users():
+    return User.in_tenant.filter(is_active=True).order_by("name", "email")
+
+
+# --- global accounts: list ------------------------------------------------------------------
+
+
+def _global_account_queryset(request):
+    filters = {k: request.GET.get(k, "").strip() for k in ("q", "tier", "country", "gam")}
+    qs = account_selectors.global_accounts_filter(
+        account_selectors.global_accounts_for_list(request.user),
+        search=filters["q"],
+        tier=filters["tier"] if filters["tier"] == "none" else _digits(filters["tier"]),
+        country=filters["country"],
+        manager=filters["gam"] if filters["gam"] == "none" else _digits(filters["gam"]),
+    )
+    return qs.order_by("name", "id"), filters
+
+
+GLOBAL_ACCOUNT_COLUMNS = [
+    ("Name", lambda a: a.name),
+    ("Tier", lambda a: a.tier.name if a.tier else ""),
+    ("Global account manager", lambda a: a.manager.display_name if a.manager else ""),
+    ("Headquarters", lambda a: a.headquarters_country.code if a.headquarters_country else ""),
+    ("Subsidiaries", lambda a: a.subsidiary_count),
+    ("Countries", lambda a: a.country_count),
+    ("Industry", lambda a: a.industry),
+    ("Website", lambda a: a.website),
+]
+
+
+@login_required
+def global_account_list(request):
+    qs, filters = _global_account_queryset(request)
+    if request.GET.get("format") == "csv":
+        return csv_response("global-accounts.csv", GLOBAL_ACCOUNT_COLUMNS, _rows_in_tenant(qs))
+    return render(
+        request,
+        "accounts/global_account_list.html",
+        {
+            "page": paginate(request, qs),
+            "filters": filters,
+            "filtered": any(filters.values()),
+            "tiers": Tier.objects.all(),
+            "countries": Country.objects.order_by("code"),
+            "managers": User.in_tenant.filter(
+                Exists(GlobalAccount.objects.filter(manager=OuterRef("pk")))
+            ).order_by("name", "email"),
+            "query": request.GET.urlencode(),
+            "can_create": request.user.is_tenant_admin,
+        },
+    )
+
+
+# --- global accounts: detail ----------------------------------------------------------------
+
+
+def _account_history(account: GlobalAccount, contact_ids=None):
+    tenant = {"tenant_id": account.tenant_id}
+    histories = [
+        GlobalAccount.history.filter(id=account.pk, **tenant),
+        Subsidiary.history.filter(
+            id__in=Subsidiary.objects.filter(global_account=account).values("id"), **tenant
+        ),
+        FrameworkAgreement.history.filter(global_account_id=account.pk, **tenant),
+    ]
+    if contact_ids is not None:
+        histories.append(Contact.history.filter(id__in=contact_ids, **tenant))
+    return change_history.changes_of(histories)
+
+
+@login_required
+def global_account_detail(request, pk: int):
+    user = request.user
+    account = account_selectors.global_account_for(user, pk)
+    on_team = bool(account.details_visible)
+    can_manage = sharing.can_manage_team(user, account)
+    groups = account_selectors.subsidiaries_by_country(user, account)
+    team = list(
+        TeamMembership.objects.filter(global_account=account)
+        .select_related("user", "country")
+        .order_by("role", "country__code", "user__name")
+    )
+    context = {
+        "account": account,
+        "on_team": on_team,
+        "can_change": account.can_change,
+        "can_manage": can_manage,
+        "can_delete": user.is_tenant_admin,
+        "groups": groups,
+        "subsidiary_total": sum(len(subs) for _country, subs in groups),
+        "team": team,
+        "can_add_subsidiary": account.can_change
+        or any(m.user_id == user.pk and m.role == TeamRole.LOCAL_ACCOUNT_MANAGER for m in team),
+        "dashboard_url": _url_or_none("reporting:account_dashboard", account.pk),
+        "timeline_url": _url_or_none("opportunities:account_timeline", account.pk),
+        "plan_url": _url_or_none("plans:plan_detail", account.pk),
+    }
+    if on_team:
+        today = timezone.localdate()
+        agreements = list(account_selectors.framework_agreements_of_account(user, account))
+        contacts = list(account_selectors.contacts_of_account(user, account))
+        relationships = [r for c in contacts for r in c.relationships.all()]
+        context.update(
+            {
+                "today": today,
+                "active_agreements": [a for a in agreements if a.is_active_on(today)],
+                "other_agreements": [a for a in agreements if not a.is_active_on(today)],
+                "contacts": contacts,
+                "changeable_contacts": set(
+                    account_selectors.contacts_changeable_by(user)
+                    .filter(subsidiary__global_account=account)
+                    .values_list("pk", flat=True)
+                ),
+                "relationships": relationships,
+                "changeable_relationships": set(
+                    account_selectors.relationships_changeable_by(user)
+                    .filter(contact__subsidiary__global_account=account)
+                    .values_list("pk", flat=True)
+                ),
+                "relationship_map": relationship_map.build(contacts, relationships),
+                "score_breakdown": scoring.score_breakdown(account),
+                "open_conflicts": open_conflicts_count(account),
+                "conflicts_url": _url_or_none(
+                    "conflicts:conflict_list", query=f"?global_account={account.pk}"
+                ),
+                "changes": _account_history(account, [c.pk for c in contacts]),
+            }
+        )
+    return render(request, "accounts/global_account_detail.html", context)
+
+
+# --- subsidiaries: list and detail ----------------------------------------------------------
+
+
+def _subsidiary_queryset(request):
+    params = request.GET
+    filters = {k: params.get(k, "").strip() for k in ("q", "country", "global_account", "owner")}
+    qs = account_selectors.subsidiaries_for_list(request.user)
+    if filters["q"]:
+        q = filters["q"]
+        qs = qs.filter(
+            Q(name__icontains=q) | Q(registration_number__icontains=q) | Q(website__icontains=q)
+        )
+    if filters["country"]:
+        qs = qs.filter(country__code=filters["country"].upper())
+    if filters["global_account"] == "none":
+        qs = qs.filter(global_account__isnull=True)
+    elif _digits(filters["global_account"]):
+        qs = qs.filter(global_account_id=_digits(filters["global_account"]))
+    if filters["owner"] == "me":
+        qs = qs.filter(owner=request.user)
+    elif _digits(filters["owner"]):
+        qs = qs.filter(owner_id=_digits(filters["owner"]))
+    return qs.order_by("name", "id"), filters
+
+
+SUBSIDIARY_COLUMNS = [
+    ("Name", lambda s: s.name),
+    ("Country", lambda s: s.country.code),
+    ("Global account", lambda s: s.global_account.name if s.global_account else ""),
+    (
+        "Global account manager",
+        lambda s: (
+            s.global_account.manager.display_name
+            if s.global_account and s.global_account.manager
+            else ""
+        ),
+    ),
+    ("Registration / VAT number", lambda s: s.registration_number),
+    ("Website", lambda s: s.website),
+    ("Owner", lambda s: s.owner.display_name if s.owner else ""),
+]
+
+
+@login_required
+def subsidiary_list(request):
+    qs, filters = _subsidiary_queryset(request)
+    if request.GET.get("format") == "csv":
+        return csv_response("subsidiaries.csv", SUBSIDIARY_COLUMNS, _rows_in_tenant(qs))
+    chosen_account = None
+    if _digits(filters["global_account"]):
+        chosen_account = GlobalAccount.objects.filter(pk=_digits(filters["global_account"])).first()
+    return render(
+        request,
+        "accounts/subsidiary_list.html",
+        {
+            "page": paginate(request, qs),
+            "filters": filters,
+            "filtered": any(filters.values()),
+            "countries": Country.objects.order_by("code"),
+            "chosen_account": chosen_account,
+            "owners": User.in_tenant.filter(
+                Exists(Subsidiary.objects.filter(owner=OuterRef("pk")))
+            ).order_by("name", "email"),
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+@login_required
+def subsidiary_detail(request, pk: int):
+    user = request.user
+    subsidiary = account_selectors.subsidiary_for(user, pk)
+    account = subsidiary.global_account
+    # Contacts, opportunities and the history are for those who see the customer's details
+    # (the account's team, the owner, the tenant admin); everyone sees that it exists.
+    sees_details = account_selectors.can_see_contacts_of(user, subsidiary)
+    context = {
+        "subsidiary": subsidiary,
+        "account": account,
+        "can_change": subsidiary.can_change,
+        "sees_details": sees_details,
+        # What the sharing model lets the user see of its opportunities (their own at least).
+        "opportunities": list(
+            opportunities_visible_to(user)
+            .filter(subsidiary=subsidiary)
+            .select_related("stage", "owner", "product_line")
+            .order_by("-status", "close_date", "id")[:50]
+        ),
+    }
+    if sees_details:
+        contacts = list(
+            account_selectors.contacts_visible_to(user)
+            .filter(subsidiary=subsidiary)
+            .order_by("name")
+        )
+        tenant = {"tenant_id": subsidiary.tenant_id}
+        context.update(
+            {
+                "contacts": contacts,
+                "changeable_contacts": set(
+                    account_selectors.contacts_changeable_by(user)
+                    .filter(subsidiary=subsidiary)
+                    .values_list("pk", flat=True)
+                ),
+                "changes": change_history.changes_of(
+                    [
+                        Subsidiary.history.filter(id=subsidiary.pk, **tenant),
+                        Contact.history.filter(id__in=[c.pk for c in contacts], **tenant),
+                    ]
+                ),
+            }
+        )
+    return render(request, "accounts/subsidiary_detail.html", context)
+
+
+# --- writes: shared -------------------------------------------------------------------------
+
+
+def _apply_errors(form, error: ValidationError) -> None:
+    """A service's ValidationError as form errors (on the field when the form has it)."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+def _confirm_delete(request, *, title, question, consequences, cancel_url):
+    return render(
+        request,
+        "accounts/confirm_delete.html",
+        {
+            "title": title,
+            "question": question,
+            "consequences": consequences,
+            "cancel_url": cancel_url,
+        },
+    )
+
+
+def _service_error_message(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+# --- global accounts: writes ----------------------------------------------------------------
+
+
+@login_required
+def global_account_create(request):
+    if not request.user.is_tenant_admin:
+        _deny(_("Only tenant admins create global accounts."))
+    form = forms.GlobalAccountCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            account = services.global_account_create(actor=request.user, **form.changes())
+            messages.success(request, _("Global account created. Now add its team."))
+            return redirect("accounts:global_account_detail", account.pk)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+    return render(request, "accounts/global_account_form.html", {"form": form, "object": None})
+
+
+@login_required
+def global_account_edit(request, pk: int):
+    user = request.user
+    account = account_selectors.global_account_for(user, pk)
+    if not account.can_change:
+        _deny(_("Only the global account manager or a tenant admin may change this account."))
+    form = forms.GlobalAccountForm(request.POST or None, instance=account)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.global_account_update(
+                actor=user,
+                account=account,
+                expected_version=form.cleaned_data["version"],
+                **form.changes(),
+            )
+            messages.success(request, _("Global account saved."))
+            return redirect("accounts:global_account_detail", account.pk)
+        except StaleVersion as exc:
+            form.add_error(None, str(exc))
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+    return render(request, "accounts/global_account_form.html", {"form": form, "object": account})
+
+
+@login_required
+def global_account_delete(request, pk: int):
+    user = request.user
+    account = account_selectors.global_account_for(user, pk)
+    if not user.is_tenant_admin:
+        _deny(_("Only tenant admins delete global accounts."))
+    if request.method == "POST":
+        try:
+            services.global_account_delete(actor=user, account=account)
+            messages.success(
+                request,
+                _("“%(name)s” deleted; its subsidiaries are local customers now.")
+                % {"name": account.name},
+            )
+            return redirect("accounts:global_account_list")
+        except ValidationError as exc:
+            messages.error(request, _service_error_message(exc))
+            return redirect("accounts:global_account_detail", account.pk)
+    return _confirm_delete(
+        request,
+        title=account.name,
+        question=_("Delete the global account “%(name)s”?") % {"name": account.name},
+        consequences=_(
+            "Its team, framework agreements and plan are deleted; its %(n)d subsidiaries stay, "
+            "as local customers. Refused while the account has opportunities."
+        )
+        % {"n": account.subsidiary_count},
+        cancel_url=reverse("accounts:global_account_detail", args=[account.pk]),
+    )
+
+
+@login_required
+def tier_override(request, pk: int):
+    user = request.user
+    account = account_selectors.global_account_for(user, pk)
+    if not account.can_change:
+        _deny(_("Only the global account manager or a tenant admin may change the tier."))
+    form = forms.TierOverrideForm(
+        request.POST or None,
+        initial={"tier": account.tier_id, "reason": account.tier_override_reason},
+    )
+    if request.method == "POST":
+        if "clear" in request.POST:
+            services.tier_override_clear(actor=user, account=account)
+            messages.success(request, _("The tier follows the score again."))
+            return redirect("accounts:global_account_detail", account.pk)
+        if form.is_valid():
+            try:
+                services.tier_override_set(
+                    actor=user,
+                    account=account,
+                    tier=form.cleaned_data["tier"],
+                    reason=form.cleaned_data["reason"],
+                )
+                messages.success(request, _("Tier set by hand."))
+                return redirect("accounts:global_account_detail", account.pk)
+            except ValidationError as exc:
+                _apply_errors(form, exc)
+    computed = scoring.tier_for_score(account.score, account_selectors.tiers())
+    return render(
+        request,
+        "accounts/tier_override.html",
+        {"account": account, "form": form, "computed_tier": computed},
+    )
+
+
+@login_required
+def criterion_scores(request, pk: int):
+    user = request.user
+    account = account_selectors.global_account_for(user, pk)
+    if not account.can_change:
+        _deny(_("Only the global account manager or a tenant admin may assess this account."))
+    values = {cid: s.value for cid, s in account_selectors.criterion_values(account).items()}
+    form = forms.CriterionScoresForm(
+        request.POST or None, criteria=account_selectors.selection_criteria(), values=values
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            account = services.criterion_scores_set(
+                actor=user, account=account, values=form.values()
+            )
+            messages.success(
+                request,
+                _("Scores saved: %(score)s / 5, tier %(tier)s.")
+                % {"score": account.score, "tier": account.tier or "—"},
+            )
+            return redirect("accounts:global_account_detail", account.pk)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+    return render(request, "accounts/criterion_scores.html", {"account": account, "form": form})
+
+
+# --- subsidiaries: writes -------------------------------------------------------------------
+
+
+def _duplicates(user, form, exclude_pk=None) -> list:
+    """Existing customers that look like the one in the form (accounts.matching). Everyone
+    may see every subsidiary and every global account's name and GAM (DESIGN.md), so the
+    warning names them: the point is that the user talks to that GAM instead of entering the
+    customer twice."""
+    data = form.cleaned_data
+    return find_matches(
+        data["name"],
+        data.get("registration_number") or "",
+        data.get("website") or "",
+        data["country"].code if data.get("country") else "",
+        exclude_pk=exclude_pk,
+        queryset=sharing.subsidiaries_visible_to(user),
+    )
+
+
+@login_required
+def subsidiary_edit(request, pk: int | None = None):
+    user = request.user
+    instance = None
+    if pk is not None:
+        instance = account_selectors.subsidiary_for(user, pk)
+        if not instance.can_change:
+            _deny(_("You may see this subsidiary but not change it."))
+    initial = {}
+    if instance is None:
+        account_id = _digits(request.GET.get("global_account", ""))
+        if account_id:
+            initial["global_account"] = account_id
+        if user.country_id:
+            initial["country"] = user.country_id
+    form = forms.SubsidiaryForm(request.POST or None, instance=instance, initial=initial)
+    matches = []
+    if request.method == "POST" and form.is_valid():
+        data = form.changes()
+        if form.matching_input_changed():
+            matches = _duplicates(user, form, exclude_pk=instance.pk if instance else None)
+        if matches and not form.cleaned_data["confirm_duplicate"]:
+            form.add_error(
+                "confirm_duplicate",
+                _("Check the customers above: open the existing one, or tick this box."),
+            )
+        else:
+            try:
+                if instance is None:
+                    subsidiary = services.subsidiary_create(actor=user, **data)
+                    messages.success(request, _("Customer created."))
+                else:
+                    subsidiary = services.subsidiary_update(
+                        actor=user,
+                        subsidiary=instance,
+                        expected_version=form.cleaned_data["version"],
+                        **data,
+                    )
+                    messages.success(request, _("Customer saved."))
+                return redirect("accounts:subsidiary_detail", subsidiary.pk)
+            except StaleVersion as exc:
+                form.add_error(None, str(exc))
+            except ValidationError as exc:
+                _apply_errors(form, exc)
+    return render(
+        request,
+        "accounts/subsidiary_form.html",
+        {"form": form, "object": instance, "matches": matches},
+    )
+
+
+@login_required
+def subsidiary_delete(request, pk: int):
+    user = request.user
+    subsidiary = account_selectors.subsidiary_for(user, pk)
+    if not subsidiary.can_change:
+        _deny(_("You may see this subsidiary but not delete it."))
+    back = (
+        reverse("accounts:global_account_detail", args=[subsidiary.global_account_id])
+        if subsidiary.global_account_id
+        else reverse("accounts:subsidiary_list")
+    )
+    if request.method == "POST":
+        try:
+            services.subsidiary_delete(actor=user, subsidiary=subsidiary)
+            messages.success(request, _("“%(name)s” deleted.") % {"name": subsidiary.name})
+            return redirect(back)
+        except ValidationError as exc:
+            messages.error(request, _service_error_message(exc))
+            return redirect("accounts:subsidiary_detail", subsidiary.pk)
+    return _confirm_delete(
+        request,
+        title=subsidiary.name,
+        question=_("Delete the customer “%(name)s” (%(country)s)?")
+        % {"name": subsidiary.name, "country": subsidiary.country.code},
+        consequences=_(
+            "Its contacts, activities and campaigns are deleted with it. Refused while it has "
+            "opportunities."
+        ),
+        cancel_url=reverse("accounts:subsidiary_detail", args=[subsidiary.pk]),
+    )
+
+
+# --- contacts and relationships -------------------------------------------------------------
+
+
+def _reports_to_choices(user, subsidiary: Subsidiary):
+    """Someone of the same customer group (or, for a local customer, the same company)."""
+    contacts = account_selectors.contacts_visible_to(user)
+    if subsidiary.global_account_id:
+        return contacts.filter(subsidiary__global_account_id=subsidiary.global_account_id)
+    return contacts.filter(subsidiary=subsidiary)
+
+
+def _contact_or_404(user, pk: int) -> Contact:
+    return _get_or_404(
+        account_selectors.contacts_visible_to(user).select_related("subsidiary__global_account"),
+        pk=pk,
+    )
+
+
+@login_required
+def contact_create(request, subsidiary_id: int):
+    user = request.user
+    subsidiary = account_selectors.subsidiary_for(user, subsidiary_id)
+    if not subsidiary.can_change:
+        if not account_selectors.can_see_contacts_of(user, subsidiary):
+            raise Http404
+        _deny(_("Only those who may change this customer add its contacts."))
+    form = forms.ContactForm(
+        request.POST or None,
+        subsidiary=subsidiary,
+        reports_to_choices=_reports_to_choices(user, subsidiary),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.contact_create(actor=user, subsidiary=subsidiary, **form.changes())
+            messages.success(request, _("Contact added."))
+            return redirect("accounts:subsidiary_detail", subsidiary.pk)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+    return render(
+        request,
+        "accounts/contact_form.html",
+        {"form": form, "object": None, "subsidiary": subsidiary},
+    )
+
+
+@login_required
+def contact_edit(request, pk: int):
+    user = request.user
+    contact = _contact_or_404(user, pk)
+    if not account_selectors.can_change_contact(user, contact):
+        _deny(_("You may see this contact but not change it."))
+    form = forms.ContactForm(
+        request.POST or None,
+        instance=contact,
+        subsidiary=contact.subsidiary,
+        reports_to_choices=_reports_to_choices(user, contact.subsidiary),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.contact_update(actor=user, contact=contact, **form.changes())
+            messages.success(request, _("Contact saved."))
+            return redirect("accounts:subsidiary_detail", contact.subsidiary_id)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+    return render(
+        request,
+        "accounts/contact_form.html",
+        {"form": form, "object": contact, "subsidiary": contact.subsidiary},
+    )
+
+
+@login_required
+def contact_delete(request, pk: int):
+    user = request.user
+    contact = _contact_or_404(user, pk)
+    if not account_selectors.can_change_contact(user, contact):
+        _deny(_("You may see this contact but not delete it."))
+    if request.method == "POST":
+        services.contact_delete(actor=user, contact=contact)
+        messages.success(request, _("Contact deleted."))
+        return redirect("accounts:subsidiary_detail", contact.subsidiary_id)
+    return _confirm_delete(
+        request,
+        title=contact.name,
+        question=_("Delete the contact “%(name)s”?") % {"name": contact.name},
+        consequences=_("Their relationships to our people go with them."),
+        cancel_url=reverse("accounts:subsidiary_detail", args=[contact.subsidiary_id]),
+    )
+
+
+@login_required
+def relationship_create(request, contact_id: int):
+    user = request.user
+    contact = _contact_or_404(user, contact_id)
+    may_choose_user = account_selectors.can_change_contact(user, contact)
+    form = forms.RelationshipForm(request.POST or None, may_choose_user=may_choose_user, actor=user)
+    back = _contact_back_url(contact)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.relationship_set(actor=user, contact=contact, **form.cleaned_data)
+            messages.success(request, _("Relationship recorded."))
+            return redirect(back)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+    return render(
+        request,
+        "accounts/relationship_form.html",
+        {"form": form, "contact": contact, "back": back},
+    )
+
+
+def _contact_back_url(contact: Contact) -> str:
+    account_id = contact.subsidiary.global_account_id
+    if account_id:
+        return reverse("accounts:global_account_detail", args=[account_id]) + "#map-title"
+    return reverse("accounts:subsidiary_detail", args=[contact.subsidiary_id])
+
+
+@login_required
+def relationship_delete(request, pk: int):
+    user = request.user
+    relationship = _get_or_404(
+        account_selectors.relationships_visible_to(user).select_related(
+            "contact__subsidiary", "user"
+        ),
+        pk=pk,
+    )
+    if not account_selectors.relationships_changeable_by(user).filter(pk=pk).exists():
+        _deny(_("You may not remove this relationship."))
+    back = _contact_back_url(relationship.contact)
+    if request.method == "POST":
+        services.relationship_delete(actor=user, relationship=relationship)
+        messages.success(request, _("Relationship removed."))
+        return redirect(back)
+    return _confirm_delete(
+        request,
+        title=relationship.contact.name,
+        question=_("Remove that %(user)s knows %(contact)s?")
+        % {"user": relationship.user.display_name, "contact": relationship.contact.name},
+        consequences=_("The line disappears from the relationship map."),
+        cancel_url=back,
+    )
+
+
+# --- framework agreements -------------------------------------------------------------------
+
+
+def _agreement_or_404(user, pk: int) -> FrameworkAgreement:
+    return _get_or_404(account_selectors.framework_agreements_visible_to(user), pk=pk)
+
+
+@login_required
+def agreement_create(request, account_id: int):
+    user = request.user
+    account = account_selectors.global_account_for(user, account_id)
+    if not account.details_visible:
+        raise Http404
+    if not account.can_change:
+        _deny(_("Only the global account manager or a tenant admin make its agreements."))
+    form = forms.FrameworkAgreementForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.framework_agreement_create(
+                actor=user, global_account=account, **form.changes()
+            )
+            messages.success(request, _("Framework agreement added."))
+            return redirect("accounts:global_account_detail", account.pk)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+    return render(
+        request,
+        "accounts/agreement_form.html",
+        {"form": form, "object": None, "account": account},
+    )
+
+
+@login_required
+def agreement_edit(request, pk: int):
+    user = request.user
+    agreement = _agreement_or_404(user, pk)
+    if not account_selectors.can_change_agreement(user, agreement):
+        _deny(_("Only the global account manager or a tenant admin change this agreement."))
+    form = forms.FrameworkAgreementForm(request.POST or None, instance=agreement)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.framework_agreement_update(actor=user, agreement=agreement, **form.changes())
+            messages.success(request, _("Framework agreement saved."))
+            return redirect("accounts:global_account_detail", agreement.global_account_id)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+    return render(
+        request,
+        "accounts/agreement_form.html",
+        {"form": form, "object": agreement, "account": agreement.global_account},
+    )
+
+
+@login_required
+def agreement_delete(request, pk: int):
+    user = request.user
+    agreement = _agreement_or_404(user, pk)
+    if not account_selectors.can_change_agreement(user, agreement):
+        _deny(_("Only the global account manager or a tenant admin delete this agreement."))
+    back = reverse("accounts:global_account_detail", args=[agreement.global_account_id])
+    if request.method == "POST":
+        services.framework_agreement_delete(actor=user, agreement=agreement)
+        messages.success(request, _("Framework agreement deleted."))
+        return redirect(back)
+    return _confirm_delete(
+        request,
+        title=agreement.name,
+        question=_("Delete the framework agreement “%(name)s”?") % {"name": agreement.name},
+        consequences=_(
+            "Opportunities that reference it lose the link; entry warnings stop showing it."
+        ),
+        cancel_url=back,
+    )
+
+
+# --- tenant admin: tiers and selection criteria ---------------------------------------------
+
+SETTINGS = {
+    # kind: (title, queryset, form, create, update, delete, what goes with a delete)
+    "tiers": (
+        _("Tiers"),
+        account_selectors.tiers,
+        forms.TierForm,
+        lambda actor, data: services.tier_create(actor=actor, **data),
+        lambda actor, obj, data: services.tier_update(actor=actor, tier=obj, **data),
+        lambda actor, obj: services.tier_delete(actor=actor, tier=obj),
+        _("Accounts in this tier get the tier their score gives (a manual choice is undone)."),
+    ),
+    "criteria": (
+        _("Selection criteria"),
+        account_selectors.selection_criteria,
+        forms.CriterionForm,
+        lambda actor, data: services.criterion_create(actor=actor, **data),
+        lambda actor, obj, data: services.criterion_update(actor=actor, criterion=obj, **data),
+        lambda actor, obj: services.criterion_delete(actor=actor, criterion=obj),
+        _("Every account's value on it is deleted and all scores are recomputed."),
+    ),
+}
+
+
+def _setting(kind: str):
+    if kind not in SETTINGS:
+        raise Http404
+    return SETTINGS[kind]
+
+
+@tenant_admin_required
+def setting_list(request, kind: str):
+    title, queryset, *_rest = _setting(kind)
+    return render(
+        request,
+        "accounts/setting_list.html",
+        {"kind": kind, "title": title, "page": paginate(request, queryset(), per_page=100)},
+    )
+
+
+@tenant_admin_required
+def setting_edit(request, kind: str, pk: int | None = None):
+    title, queryset, form_class, create, update, _delete, _note = _setting(kind)
+    instance = _get_or_404(queryset(), pk=pk) if pk else None
+    form = form_class(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if instance is None:
+                create(request.user, form.changes())
+            else:
+                update(request.user, instance, form.changes())
+            messages.success(request, _("Saved. Scores and tiers of all accounts are updated."))
+            return redirect("accounts:setting_list", kind)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+    return render(
+        request,
+        "accounts/setting_form.html",
+        {"kind": kind, "title": title, "form": form, "object": instance},
+    )
+
+
+@tenant_admin_required
+def setting_delete(request, kind: str, pk: int):
+    title, queryset, _form, _create, _update, delete, note = _setting(kind)
+    obj = _get_or_404(queryset(), pk=pk)
+    if request.method == "POST":
+        delete(request.user, obj)
+        messages.success(request, _("“%(name)s” deleted.") % {"name": obj})
+        return redirect("accounts:setting_list", kind)
+    return _confirm_delete(
+        request,
+        title=str(obj),
+        question=_("Delete “%(name)s”?") % {"name": obj},
+        consequences=note,
+        cancel_url=reverse("accounts:setting_list", args=[kind]),
+    )
