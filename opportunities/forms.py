@@ -66,6 +66,8 @@ class OpportunityForm(forms.ModelForm):
             self.fields["version"].initial = self.instance.version
         else:
             self.fields["owner"].initial = user.pk
+            # A new deal has not been lost yet; the field appears when editing.
+            del self.fields["loss_reason"]
 
     def chosen_subsidiary(self) -> Subsidiary | None:
         if self.is_bound:
