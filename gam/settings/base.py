@@ -63,6 +63,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "gam.context_processors.navigation",
+                "opportunities.context_processors.notifications",
             ],
         },
     },
