@@ -1,0 +1,188 @@
+"""The baseline of every list endpoint: the same page of rows (same columns, same order,
+same page size, same sharing filter for that user) fetched by ONE hand-written SQL query and
+serialized with ``json.dumps``. It has no pagination count and no per-row Python: the
+fastest a list can be on this schema, which the ORM + DRF endpoint is compared with.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.db import connection
+
+from accounts.models import GlobalAccount, Subsidiary
+from gam.models import Country
+from opportunities.models import Activity, Campaign, CreditSplit, Opportunity, Stage
+from teams.models import GlobalAccountUserObjectPermission
+
+PAGE_SIZE = 50
+
+T = {
+    "opp": Opportunity._meta.db_table,
+    "act": Activity._meta.db_table,
+    "camp": Campaign._meta.db_table,
+    "sub": Subsidiary._meta.db_table,
+    "ga": GlobalAccount._meta.db_table,
+    "country": Country._meta.db_table,
+    "stage": Stage._meta.db_table,
+    "split": CreditSplit._meta.db_table,
+    "perm": GlobalAccountUserObjectPermission._meta.db_table,
+}
+
+
+def _visibility(alias: str, user) -> tuple[str, dict]:
+    """teams.selectors.account_records_visible_filter in SQL: own records, records at own
+    subsidiaries, records of accounts the user has the view permission on."""
+    if user.is_tenant_admin:
+        return "TRUE", {}
+    return (
+        f"({alias}.owner_id = %(user)s OR s.owner_id = %(user)s OR EXISTS ("
+        f'SELECT 1 FROM "{T["perm"]}" p JOIN auth_permission ap ON ap.id = p.permission_id '
+        "AND ap.codename = 'view_globalaccount' "
+        f"WHERE p.user_id = %(user)s AND p.content_object_id = {alias}.global_account_id))",
+        {"user": user.pk},
+    )
+
+
+def _filters(alias: str, filters: dict) -> tuple[str, dict]:
+    sql, params = [], {}
+    if "country" in filters:
+        sql.append("c.code = %(country)s")
+        params["country"] = filters["country"].upper()
+    if "owner" in filters:
+        sql.append(f"{alias}.owner_id = %(owner)s")
+        params["owner"] = int(filters["owner"])
+    if "global_account" in filters:
+        sql.append(f"{alias}.global_account_id = %(ga)s")
+        params["ga"] = int(filters["global_account"])
+    if "status" in filters:
+        sql.append(f"{alias}.status = %(status)s")
+        params["status"] = filters["status"]
+    return "".join(f" AND {s}" for s in sql), params
+
+
+def opportunities(user, filters: dict) -> tuple[str, dict]:
+    visible, params = _visibility("o", user)
+    extra, more = _filters("o", filters)
+    params.update(more, tenant=user.tenant_id, limit=PAGE_SIZE)
+    if "search" in filters:
+        extra += " AND (o.name ILIKE %(search)s OR s.name ILIKE %(search)s)"
+        params["search"] = f"%{filters['search']}%"
+    sql = f"""
+        SELECT o.id, o.name, o.subsidiary_id AS subsidiary, o.product_line_id AS product_line,
+               o.owner_id AS owner, st.slug AS stage, o.amount::text AS amount, o.currency,
+               o.close_date::text AS close_date, o.framework_agreement_id AS framework_agreement,
+               o.status, o.next_step, o.loss_reason, o.global_account_id AS global_account,
+               c.code AS country, o.amount_reporting::text AS amount_reporting,
+               (SELECT coalesce(json_agg(json_build_object(
+                        'user', cs.user_id, 'country', sc.code, 'percent', cs.percent::text)),
+                        '[]')
+                  FROM "{T["split"]}" cs JOIN "{T["country"]}" sc ON sc.id = cs.country_id
+                 WHERE cs.opportunity_id = o.id) AS credit_splits,
+               o.version
+          FROM "{T["opp"]}" o
+          JOIN "{T["sub"]}" s ON s.id = o.subsidiary_id
+          JOIN "{T["stage"]}" st ON st.id = o.stage_id
+          JOIN "{T["country"]}" c ON c.id = o.country_id
+         WHERE o.tenant_id = %(tenant)s AND {visible}{extra}
+         ORDER BY o.close_date, o.id
+         LIMIT %(limit)s"""
+    return sql, params
+
+
+def activities(user, filters: dict) -> tuple[str, dict]:
+    visible, params = _visibility("a", user)
+    extra, more = _filters("a", filters)
+    params.update(more, tenant=user.tenant_id, limit=PAGE_SIZE)
+    if "search" in filters:
+        extra += " AND a.subject ILIKE %(search)s"
+        params["search"] = f"%{filters['search']}%"
+    sql = f"""
+        SELECT a.id, a.kind, a.subject, a.notes, a.subsidiary_id AS subsidiary,
+               a.contact_id AS contact, a.opportunity_id AS opportunity, a.owner_id AS owner,
+               to_char(a.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+                   AS occurred_at,
+               a.due_date::text AS due_date, a.done, a.global_account_id AS global_account,
+               c.code AS country
+          FROM "{T["act"]}" a
+          JOIN "{T["sub"]}" s ON s.id = a.subsidiary_id
+          JOIN "{T["country"]}" c ON c.id = a.country_id
+         WHERE a.tenant_id = %(tenant)s AND {visible}{extra}
+         ORDER BY a.occurred_at DESC, a.id DESC
+         LIMIT %(limit)s"""
+    return sql, params
+
+
+def campaigns(user, filters: dict) -> tuple[str, dict]:
+    visible, params = _visibility("m", user)
+    extra, more = _filters("m", filters)
+    params.update(more, tenant=user.tenant_id, limit=PAGE_SIZE)
+    if "search" in filters:
+        extra += " AND m.name ILIKE %(search)s"
+        params["search"] = f"%{filters['search']}%"
+    sql = f"""
+        SELECT m.id, m.name, m.subsidiary_id AS subsidiary, m.starts_on::text AS starts_on,
+               m.ends_on::text AS ends_on, m.global_account_id AS global_account,
+               c.code AS country, m.owner_id AS owner
+          FROM "{T["camp"]}" m
+          JOIN "{T["sub"]}" s ON s.id = m.subsidiary_id
+          JOIN "{T["country"]}" c ON c.id = m.country_id
+         WHERE m.tenant_id = %(tenant)s AND {visible}{extra}
+         ORDER BY m.starts_on DESC, m.id
+         LIMIT %(limit)s"""
+    return sql, params
+
+
+def subsidiaries(user, filters: dict) -> tuple[str, dict]:
+    """Everyone in the tenant sees every subsidiary (API.md fields)."""
+    extra, params = _filters("s", filters)
+    params.update(tenant=user.tenant_id, limit=PAGE_SIZE)
+    if "search" in filters:
+        extra += " AND s.name ILIKE %(search)s"
+        params["search"] = f"%{filters['search']}%"
+    sql = f"""
+        SELECT s.id, s.global_account_id AS global_account, s.name, c.code AS country,
+               s.registration_number, s.website, s.owner_id AS owner
+          FROM "{T["sub"]}" s
+          JOIN "{T["country"]}" c ON c.id = s.country_id
+         WHERE s.tenant_id = %(tenant)s{extra}
+         ORDER BY s.name, s.id
+         LIMIT %(limit)s"""
+    return sql, params
+
+
+def global_accounts(user, filters: dict) -> tuple[str, dict]:
+    """Everyone in the tenant sees that an account exists: name, tier, GAM (API.md)."""
+    params = {"tenant": user.tenant_id, "limit": PAGE_SIZE}
+    extra = ""
+    if "search" in filters:
+        extra += " AND g.name ILIKE %(search)s"
+        params["search"] = f"%{filters['search']}%"
+    sql = f"""
+        SELECT g.id, g.name, g.tier_id AS tier, c.code AS headquarters_country,
+               g.manager_id AS manager, g.score::text AS score
+          FROM "{T["ga"]}" g
+          LEFT JOIN "{T["country"]}" c ON c.id = g.headquarters_country_id
+         WHERE g.tenant_id = %(tenant)s{extra}
+         ORDER BY g.name, g.id
+         LIMIT %(limit)s"""
+    return sql, params
+
+
+QUERIES = {
+    "opportunities": opportunities,
+    "activities": activities,
+    "campaigns": campaigns,
+    "subsidiaries": subsidiaries,
+    "global-accounts": global_accounts,
+}
+
+
+def fetch_page(kind: str, user, filters: dict) -> tuple[str, int]:
+    """Run the query and serialize the page; returns (json text, number of rows)."""
+    sql, params = QUERIES[kind](user, filters)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [d[0] for d in cursor.description]
+        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    return json.dumps({"results": rows}, default=str), len(rows)
