@@ -25,7 +25,7 @@ from functools import lru_cache
 import tldextract
 from cleanco import basename
 from django.db.models import Q
-from rapidfuzz import fuzz
+from rapidfuzz.distance import OSA
 from stdnum.eu import vat as eu_vat
 from stdnum.exceptions import ValidationError as StdnumValidationError
 
@@ -117,6 +117,7 @@ SPELLED_LEGAL_FORMS = tuple(
             "kabushiki kaisha",
             "public limited company",
             "limited liability company",
+            "publ",
             # short forms cleanco may leave behind once punctuation is gone
             "ab",
             "abp",
@@ -151,12 +152,68 @@ SPELLED_LEGAL_FORMS = tuple(
 )
 # The same letter spelled two ways across borders: Müller / Mueller, Ålborg / Aalborg.
 _TRANSLITERATIONS = (("ae", "a"), ("oe", "o"), ("ue", "u"), ("aa", "a"))
-# A name pair at or above this token-sort similarity (0..100) is "the same name". Measured on
-# the labelled cross-border set (tests/opportunities/test_conflicts_quality.py).
-NAME_MATCH_THRESHOLD = 88
-# Names shorter than this (normalized) only match exactly: one letter is too much of a
-# difference in "abc" vs "abd".
+# Two normalized names are "the same name" when equal, or (both at least FUZZY_MIN_LENGTH
+# long) one typo apart: one letter inserted, dropped, replaced or two swapped (optimal string
+# alignment distance 1), in their own word order or with the words sorted. A wider rule
+# ("Elektronik" / "Elektrik", "Packaging" / "Parking") joined different companies on the
+# labelled cross-border set (tests/opportunities/test_conflicts_quality.py).
+NAME_TYPOS = 1
 FUZZY_MIN_LENGTH = 8
+# The full scan pre-selects candidate names inside a block by token-sort similarity (0..100)
+# at this cutoff, then applies the rule above; every one-typo pair of 8+ letters is above it.
+NAME_MATCH_THRESHOLD = 80
+# Country names in the names of national subsidiaries ("Volvia Sverige AB"): two records in
+# different countries whose names differ in these words are group siblings, not one company.
+PLACE_WORDS = (
+    "sverige",
+    "sweden",
+    "swedish",
+    "svenska",
+    "deutschland",
+    "germany",
+    "german",
+    "france",
+    "francais",
+    "uk",
+    "britain",
+    "british",
+    "england",
+    "espana",
+    "spain",
+    "iberia",
+    "italia",
+    "italy",
+    "italiana",
+    "nederland",
+    "netherlands",
+    "holland",
+    "benelux",
+    "suomi",
+    "finland",
+    "danmark",
+    "denmark",
+    "dansk",
+    "polska",
+    "poland",
+    "polski",
+    "norge",
+    "norway",
+    "norsk",
+    "scandinavia",
+    "austria",
+    "osterreich",
+    "schweiz",
+    "suisse",
+    "switzerland",
+    "belgium",
+    "belgique",
+    "portugal",
+    "ireland",
+    "usa",
+    "america",
+    "japan",
+    "nippon",
+)
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 _extract = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
@@ -184,6 +241,12 @@ def normalize_name(name: str) -> str:
     text = _NON_ALNUM.sub(" ", _strip_accents(text).lower()).strip()
     text = _strip_spelled_legal_forms(_join_initials(text))
     tokens = [_transliterate(t) for t in text.split() if t not in NOISE_WORDS]
+    # cleanco takes "UK Ltd" for one legal form: keep the country word, it tells national
+    # subsidiaries of one group apart.
+    for word in _NON_ALNUM.sub(" ", _strip_accents(name or "").lower()).split():
+        place = _transliterate(word)
+        if place in _PLACE_KEYS and place not in tokens:
+            tokens.append(place)
     return " ".join(tokens)[:200]
 
 
@@ -212,6 +275,9 @@ def _transliterate(token: str) -> str:
     return token
 
 
+_PLACE_KEYS = frozenset(_transliterate(word) for word in PLACE_WORDS)
+
+
 def name_block(name_key: str) -> str:
     return name_key.split(" ", 1)[0][:60] if name_key else ""
 
@@ -226,19 +292,28 @@ def normalize_registration(number: str, country_code: str = "") -> str:
     if prefix.isalpha() and len(compact) > 4:
         try:
             eu_vat.validate(compact)
+            looks_like_vat = True
         except StdnumValidationError:
-            pass
-        else:
+            # Written like an EU VAT number (member-state prefix and digits) with a wrong
+            # check digit or a missing suffix: still that country's number, not this one's.
+            rest = compact[2:]
+            looks_like_vat = prefix.lower() in eu_vat.MEMBER_STATES and (
+                rest.isdigit()
+                or (prefix == "ES" and len(rest) == 9 and rest[1:-1].isdigit())
+                or (prefix == "FR" and len(rest) == 11 and rest[2:].isdigit())
+            )
+        if looks_like_vat:
             country, compact = ("GR" if prefix == "EL" else prefix), compact[2:]
             if country == "SE" and len(compact) == 12 and compact.endswith("01"):
                 compact = compact[:10]  # Swedish VAT = organisation number + "01"
-    elif country and prefix == country and compact[2:].isdigit():
-        compact = compact[2:]  # a national number typed with its country prefix
-    if country == "FR" and compact.isdigit():
-        # French VAT (key + SIREN) and SIRET (SIREN + establishment) both carry the SIREN.
-        if len(compact) == 11:
+        elif prefix == country and compact[2:].isdigit():
+            compact = compact[2:]  # a national number typed with its country prefix (GB ...)
+    if country == "FR":
+        # French VAT (2-character key + SIREN) and SIRET (SIREN + establishment number)
+        # both carry the SIREN.
+        if len(compact) == 11 and compact[2:].isdigit():
             compact = compact[2:]
-        elif len(compact) == 14:
+        elif len(compact) == 14 and compact.isdigit():
             compact = compact[:9]
     return f"{country}:{compact}"[:64]
 
@@ -295,14 +370,28 @@ def matching_keys(
 
 
 def names_match(a_key: str, b_key: str) -> bool:
-    """The same name once normalized, allowing for typos and word order."""
+    """The same name once normalized, allowing for one typo and another word order."""
     if not a_key or not b_key:
         return False
     if a_key == b_key:
         return True
-    if min(len(a_key), len(b_key)) < FUZZY_MIN_LENGTH:
+    if min(len(a_key), len(b_key)) < FUZZY_MIN_LENGTH or abs(len(a_key) - len(b_key)) > NAME_TYPOS:
         return False
-    return fuzz.token_sort_ratio(a_key, b_key) >= NAME_MATCH_THRESHOLD
+    if OSA.distance(a_key, b_key, score_cutoff=NAME_TYPOS) <= NAME_TYPOS:
+        return True
+    a_sorted, b_sorted = " ".join(sorted(a_key.split())), " ".join(sorted(b_key.split()))
+    return OSA.distance(a_sorted, b_sorted, score_cutoff=NAME_TYPOS) <= NAME_TYPOS
+
+
+def place_words(name_key: str) -> frozenset:
+    return frozenset(t for t in name_key.split() if t in _PLACE_KEYS)
+
+
+def typo_block(name_key: str) -> tuple[str, str]:
+    """The second blocking key, for a typo in the first word: (the words after the first,
+    the first two letters). ('', '') for one-word names."""
+    first, _, rest = name_key.partition(" ")
+    return (rest, first[:2]) if rest else ("", "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,8 +412,8 @@ def duplicate_reasons(a: CompanyRow, b: CompanyRow, *, names_equal: bool | None 
     The rules (README, "Duplicate-work detection"):
     1. The same registration / VAT number is one legal entity, whatever else differs, even
        at the same global account.
-    2. Numbers that prove two legal entities (``registrations_differ``) in one country are
-       never duplicates.
+    2. Numbers that prove two legal entities (``registrations_differ``: two numbers of one
+       country's register) are never duplicates.
     3. Two subsidiaries already linked to the same global account are group companies: only
        rule 1, or the same name in the same country, makes them duplicates.
     4. The same web domain (shared webmail domains are never keys) is the same customer,
@@ -340,11 +429,12 @@ def duplicate_reasons(a: CompanyRow, b: CompanyRow, *, names_equal: bool | None 
         if names_match(a.name_key, b.name_key):
             reasons.append("name")
         return tuple(reasons)
-    if a.country_id == b.country_id and registrations_differ(
-        a.registration_key, b.registration_key
-    ):
+    if registrations_differ(a.registration_key, b.registration_key):
         return ()
     same_name = names_match(a.name_key, b.name_key) if names_equal is None else names_equal
+    if same_name and a.country_id != b.country_id:
+        # "Volvia Sverige" in SE and "Volvia" in DE: national subsidiaries of one group.
+        same_name = place_words(a.name_key) == place_words(b.name_key)
     if a.global_account_id is not None and a.global_account_id == b.global_account_id:
         return ("name",) if same_name and a.country_id == b.country_id else ()
     reasons = []

@@ -32,7 +32,8 @@ from datetime import date
 from itertools import groupby
 from operator import attrgetter
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, Value
+from django.db.models.functions import StrIndex, Substr
 from django.utils import timezone
 from rapidfuzz import fuzz, process
 
@@ -41,6 +42,9 @@ from accounts.matching import (
     NAME_MATCH_THRESHOLD,
     CompanyRow,
     duplicate_reasons,
+    name_block,
+    names_match,
+    typo_block,
 )
 from accounts.models import FrameworkAgreement, Subsidiary
 from opportunities.models import Campaign, ConflictKind, Opportunity, OpportunityStatus, Phase
@@ -157,9 +161,10 @@ def _pairs_between_groups(left: list[CompanyRow], right: list[CompanyRow], pairs
 
 
 def _fuzzy_key_pairs(keys: list[str]) -> Iterator[tuple[int, int]]:
-    """Index pairs (i < j) of distinct normalized names in one block that are the same name.
-    A block with more names than ``BLOCK_WINDOW`` is compared in sorted windows (each window
-    with itself and the next), which bounds the cost of a very common first word."""
+    """Index pairs (i < j) of distinct normalized names in one block that are the same name
+    (``names_match``), pre-selected in bulk by token-sort similarity. A block with more
+    names than ``BLOCK_WINDOW`` is compared in sorted windows (each window with itself and
+    the next), which bounds the cost of a very common first word."""
     usable = [i for i, k in enumerate(keys) if len(k) >= FUZZY_MIN_LENGTH]
     if len(usable) < 2:
         return
@@ -167,9 +172,8 @@ def _fuzzy_key_pairs(keys: list[str]) -> Iterator[tuple[int, int]]:
         usable.sort(key=lambda i: keys[i])
     for start in range(0, len(usable), BLOCK_WINDOW):
         window = usable[start : start + 2 * BLOCK_WINDOW]
-        queries = window[:BLOCK_WINDOW]
         choices = [keys[i] for i in window]
-        for qpos, qi in enumerate(queries):
+        for qpos, qi in enumerate(window[:BLOCK_WINDOW]):
             matches = process.extract(
                 keys[qi],
                 choices,
@@ -177,9 +181,23 @@ def _fuzzy_key_pairs(keys: list[str]) -> Iterator[tuple[int, int]]:
                 score_cutoff=NAME_MATCH_THRESHOLD,
                 limit=None,
             )
-            for _choice, _score, cpos in matches:
-                if cpos > qpos:
+            for choice, _score, cpos in matches:
+                if cpos > qpos and names_match(keys[qi], choice):
                     yield (qi, window[cpos])
+
+
+def _name_groups(rows: Iterable[CompanyRow], pairs: dict) -> None:
+    """One block: the same names (exact) pair up, and so do names one typo apart."""
+    by_name: dict[str, list[CompanyRow]] = {}
+    for row in rows:
+        by_name.setdefault(row.name_key, []).append(row)
+    for group in by_name.values():
+        if len(group) > 1:
+            _pairs_in_group(group, pairs, names_equal=True)
+    if len(by_name) > 1:
+        keys = list(by_name)
+        for i, j in _fuzzy_key_pairs(keys):
+            _pairs_between_groups(by_name[keys[i]], by_name[keys[j]], pairs)
 
 
 def duplicate_customer_pairs(progress: Progress | None = None) -> dict[tuple[int, int], set]:
@@ -200,23 +218,21 @@ def duplicate_customer_pairs(progress: Progress | None = None) -> dict[tuple[int
 
     total = subsidiaries.count() if progress else 0
     done = 0
+    # Block 1: the first word of the name.
     named = subsidiaries.exclude(name_block="").order_by("name_block", "id")
     block_rows = named.values_list("name_block", *COMPANY_FIELDS).iterator(chunk_size=CHUNK)
     for _block, block in groupby(block_rows, lambda values: values[0]):
-        by_name: dict[str, list[CompanyRow]] = {}
-        for values in block:
-            row = CompanyRow(*values[1:])
-            by_name.setdefault(row.name_key, []).append(row)
-            done += 1
-        for group in by_name.values():
-            if len(group) > 1:
-                _pairs_in_group(group, pairs, names_equal=True)
-        if len(by_name) > 1:
-            keys = list(by_name)
-            for i, j in _fuzzy_key_pairs(keys):
-                _pairs_between_groups(by_name[keys[i]], by_name[keys[j]], pairs)
+        rows = [CompanyRow(*values[1:]) for values in block]
+        done += len(rows)
+        _name_groups(rows, pairs)
         if progress:
             progress(ConflictKind.DUPLICATE_CUSTOMER, done, total)
+    # Block 2, for a typo in the first word: the other words, and the first two letters.
+    rest = Substr("name_key", StrIndex("name_key", Value(" ")) + 1)
+    several_words = subsidiaries.filter(name_key__contains=" ").annotate(rest=rest)
+    rows = several_words.order_by("rest", "name_key", "id")
+    for _block, block in groupby(_company_rows(rows), lambda row: typo_block(row.name_key)):
+        _name_groups(block, pairs)
     return pairs
 
 
@@ -232,9 +248,14 @@ def duplicate_customer_neighbourhood(subsidiary_id: int) -> dict[tuple[int, int]
         lookup |= Q(registration_key=me.registration_key)
     if me.domain_key:
         lookup |= Q(domain_key=me.domain_key)
-    block = me.name_key.split(" ", 1)[0][:60] if me.name_key else ""
+    block = name_block(me.name_key)
     if block:
         lookup |= Q(name_block=block)
+    rest, prefix = typo_block(me.name_key)
+    if rest:
+        # The same other words and first two letters: a range on the indexed name key.
+        after = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        lookup |= Q(name_key__gte=prefix, name_key__lt=after, name_key__endswith=" " + rest)
     if not lookup:
         return {}
     candidates = (
