@@ -146,7 +146,9 @@ class ConflictViewSet(
             conflict, form.validated_data["survivor"], form.validated_data.get("duplicate")
         )
         if request.method == "GET":
-            plan = services.subsidiaries_merge_plan(survivor=survivor, duplicate=duplicate)
+            plan = services.subsidiaries_merge_plan(
+                survivor=survivor, duplicate=duplicate, conflict=conflict
+            )
             return Response(
                 {
                     "survivor": survivor.pk,

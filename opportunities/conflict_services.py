@@ -281,7 +281,9 @@ def _copied_fields(survivor: Subsidiary, duplicate: Subsidiary) -> list[tuple[st
     return copied
 
 
-def subsidiaries_merge_plan(*, survivor: Subsidiary, duplicate: Subsidiary) -> MergePlan:
+def subsidiaries_merge_plan(
+    *, survivor: Subsidiary, duplicate: Subsidiary, conflict: Conflict | None = None
+) -> MergePlan:
     """Exactly what a merge would move, for the confirmation page: two queries per kind of
     related record (count and names)."""
     items = []
@@ -302,10 +304,9 @@ def subsidiaries_merge_plan(*, survivor: Subsidiary, duplicate: Subsidiary) -> M
         for name, value in _copied_fields(survivor, duplicate)
     ]
     others = (
-        cs.conflicts_involving(
-            "subsidiary", Subsidiary.objects.filter(pk=duplicate.pk).values("pk")
-        )
+        _conflicts_of(duplicate)
         .filter(status__in=ACTIVE)
+        .exclude(pk=conflict.pk if conflict else None)
         .count()
     )
     return MergePlan(survivor, duplicate, items, copied, others)
@@ -415,9 +416,7 @@ def subsidiaries_merge(
     )
     copied = _copied_fields(survivor, duplicate)
     others = list(
-        cs.conflicts_involving(
-            "subsidiary", Subsidiary.objects.filter(pk=duplicate.pk).values("pk")
-        )
+        _conflicts_of(duplicate)
         .filter(status__in=ACTIVE)
         .exclude(pk=conflict.pk if conflict else None)
     )

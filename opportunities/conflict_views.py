@@ -311,7 +311,9 @@ def conflict_merge(request, pk: int):
                 )
         elif request.method == "POST":
             form.add_error("confirm", _("Tick the box to confirm the merge."))
-        plan = services.subsidiaries_merge_plan(survivor=survivor, duplicate=duplicate)
+        plan = services.subsidiaries_merge_plan(
+            survivor=survivor, duplicate=duplicate, conflict=conflict
+        )
     return render(
         request,
         "conflicts/conflict_merge.html",
