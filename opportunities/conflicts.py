@@ -833,8 +833,10 @@ def check_record(*, record_type: str, record_id: int):
     return conflicts_check_record(record_type=record_type, record_id=record_id)
 
 
-def scan_tenant(*, task_id: str = "", progress: Progress | None = None):
+def scan_tenant(
+    *, task_id: str = "", progress: Progress | None = None, alert_by_email: bool = True
+):
     """Full scan of the tenant in context; returns the ScanRun."""
     from opportunities.conflict_record import conflicts_scan_tenant
 
-    return conflicts_scan_tenant(task_id=task_id, progress=progress)
+    return conflicts_scan_tenant(task_id=task_id, progress=progress, alert_by_email=alert_by_email)
