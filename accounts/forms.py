@@ -166,6 +166,8 @@ class SubsidiaryForm(VersionedForm):
         self.fields["country"].queryset = _countries()
         self.fields["global_account"].queryset = GlobalAccount.objects.order_by("name")
         self.fields["owner"].queryset = _users()
+        if self.instance.pk:
+            self.fields["owner"].help_text = ""
 
     def changes(self) -> dict:
         data = super().changes()

@@ -501,6 +501,36 @@ def _duplicates(user, form, exclude_pk=None) -> list:
     )
 
 
+def _check_local_manager_country(user, form, instance) -> None:
+    """A local account manager places the account's subsidiaries only in their country: say
+    so on the country field (accounts.services refuses it in any case)."""
+    account, country = form.cleaned_data["global_account"], form.cleaned_data["country"]
+    moved = instance is None or {"global_account", "country"} & set(form.changed_data)
+    if account is None or not moved:
+        return
+    if account_selectors.may_place_subsidiary(user, account, country):
+        return
+    mine = sorted(
+        TeamMembership.objects.filter(
+            global_account=account, user=user, role=TeamRole.LOCAL_ACCOUNT_MANAGER
+        ).values_list("country__code", flat=True)
+    )
+    if mine:
+        form.add_error(
+            "country",
+            _(
+                "As local account manager you place subsidiaries of “%(account)s” only in "
+                "%(mine)s. For %(country)s ask its global account manager (%(gam)s)."
+            )
+            % {
+                "account": account.name,
+                "mine": ", ".join(mine),
+                "country": country.code,
+                "gam": account.manager.display_name if account.manager_id else "—",
+            },
+        )
+
+
 @login_required
 def subsidiary_edit(request, pk: int | None = None):
     user = request.user
@@ -520,6 +550,8 @@ def subsidiary_edit(request, pk: int | None = None):
     matches = []
     if request.method == "POST" and form.is_valid():
         data = form.changes()
+        _check_local_manager_country(user, form, instance)
+    if request.method == "POST" and form.is_valid():
         if form.matching_input_changed():
             matches = _duplicates(user, form, exclude_pk=instance.pk if instance else None)
         if matches and not form.cleaned_data["confirm_duplicate"]:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from teams import selectors, services
 from teams.forms import TeamMemberAddForm, TeamMemberChangeForm
-from teams.models import TeamMembership
+from teams.models import TeamMembership, TeamRole
 
 
 def _account_or_404(user, account_id: int):
@@ -86,7 +86,7 @@ def team(request, account_id: int):
             except IntegrityError:
                 form.add_error(None, _("Someone changed the team at the same time; try again."))
     elif can_manage:
-        form = TeamMemberAddForm()
+        form = TeamMemberAddForm(initial={"role": TeamRole.MEMBER})
     members = (
         TeamMembership.objects.filter(global_account=account)
         .select_related("user", "country")

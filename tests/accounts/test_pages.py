@@ -481,7 +481,8 @@ def test_lam_cannot_move_a_subsidiary_out_of_their_country(crm, web, in_tenant):
                          version=crm.sub_de.version),
     )  # fmt: skip
     assert response.status_code == 200
-    assert "You may not add subsidiaries in FR" in _body(response)
+    assert "place subsidiaries of “Volvia Group” only in DE" in _body(response)
+    assert response.context["form"].errors.get("country")
     with in_tenant(crm.acme):
         assert Subsidiary.objects.get(pk=crm.sub_de.pk).country == crm.de
     # In their own country the same edit goes through.
@@ -503,7 +504,13 @@ def test_lam_creates_subsidiaries_only_in_their_country(crm, web, in_tenant):
     client = web(crm.lam_de)
     response = client.post("/customers/new/", _subsidiary_form(crm, country=crm.fr.pk))
     assert response.status_code == 200
-    assert response.context["form"].errors.get("global_account")
+    assert "only in DE" in str(response.context["form"].errors.get("country"))
+    # On a team without a country role the service's refusal names the account instead.
+    response = web(crm.sponsor).post("/customers/new/", _subsidiary_form(crm))
+    assert "You may not add subsidiaries in DE" in str(
+        response.context["form"].errors.get("global_account")
+    )
+    client = web(crm.lam_de)
     response = client.post("/customers/new/", _subsidiary_form(crm))
     assert response.status_code == 302
     with in_tenant(crm.acme):
