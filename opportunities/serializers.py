@@ -261,7 +261,7 @@ class LeadSerializer(CountryCodeMixin, serializers.ModelSerializer):
             "converted_opportunity",
         ]
 
-    def get_sla_due_at(self, lead):
+    def get_sla_due_at(self, lead) -> str | None:  # ISO 8601 date-time
         deadline = selectors.lead_sla_deadline(lead)
         return deadline.isoformat() if deadline else None
 
