@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 from urllib.parse import urlparse
 
 import psycopg2
@@ -101,3 +102,50 @@ def vacuum_analyze(url: str) -> float:
     finally:
         conn.close()
     return time.monotonic() - started
+
+
+def apply_sql(url: str, path) -> float:
+    started = time.monotonic()
+    conn = _connect(url)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute(Path(path).read_text())
+    finally:
+        conn.close()
+    return time.monotonic() - started
+
+
+APP_LOGIN_ROLE = "gam_bench_web"
+APP_LOGIN_PASSWORD = "gam-bench-web"
+
+
+def app_database_url(url: str, group_role: str) -> str | None:
+    """The URL the app connects with in production: a login role that is a member of the
+    row-level-security group role (gam/rls.py), neither owner nor superuser. None when the
+    group role does not exist (a schema from before row-level security)."""
+    conn = _connect(url)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [group_role])
+            if cur.fetchone() is None:
+                return None
+            cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [APP_LOGIN_ROLE])
+            if cur.fetchone() is None:
+                cur.execute(
+                    sql.SQL("CREATE ROLE {} LOGIN PASSWORD %s").format(
+                        sql.Identifier(APP_LOGIN_ROLE)
+                    ),
+                    [APP_LOGIN_PASSWORD],
+                )
+            cur.execute(
+                sql.SQL("GRANT {} TO {}").format(
+                    sql.Identifier(group_role), sql.Identifier(APP_LOGIN_ROLE)
+                )
+            )
+    finally:
+        conn.close()
+    parts = urlparse(url)
+    netloc = f"{APP_LOGIN_ROLE}:{APP_LOGIN_PASSWORD}@{parts.hostname}:{parts.port or 5432}"
+    return parts._replace(netloc=netloc).geturl()

@@ -12,8 +12,9 @@ from django.db import connection
 
 from accounts.models import GlobalAccount, Subsidiary
 from gam.models import Country
+from gam.tenancy import tenant_context
 from opportunities.models import Activity, Campaign, CreditSplit, Opportunity, Stage
-from teams.models import GlobalAccountUserObjectPermission
+from teams.models import GlobalAccountUserObjectPermission, TeamMembership
 
 PAGE_SIZE = 50
 
@@ -27,7 +28,15 @@ T = {
     "stage": Stage._meta.db_table,
     "split": CreditSplit._meta.db_table,
     "perm": GlobalAccountUserObjectPermission._meta.db_table,
+    "team": TeamMembership._meta.db_table,
 }
+
+
+def _subsidiary_join(alias: str, user, filters: dict) -> str:
+    """The subsidiary is only joined when the sharing filter or the search needs it."""
+    if user.is_tenant_admin and not ("search" in filters and alias == "o"):
+        return ""
+    return f'JOIN "{T["sub"]}" s ON s.id = {alias}.subsidiary_id'
 
 
 def _visibility(alias: str, user) -> tuple[str, dict]:
@@ -81,7 +90,7 @@ def opportunities(user, filters: dict) -> tuple[str, dict]:
                  WHERE cs.opportunity_id = o.id) AS credit_splits,
                o.version
           FROM "{T["opp"]}" o
-          JOIN "{T["sub"]}" s ON s.id = o.subsidiary_id
+          {_subsidiary_join("o", user, filters)}
           JOIN "{T["stage"]}" st ON st.id = o.stage_id
           JOIN "{T["country"]}" c ON c.id = o.country_id
          WHERE o.tenant_id = %(tenant)s AND {visible}{extra}
@@ -105,7 +114,7 @@ def activities(user, filters: dict) -> tuple[str, dict]:
                a.due_date::text AS due_date, a.done, a.global_account_id AS global_account,
                c.code AS country
           FROM "{T["act"]}" a
-          JOIN "{T["sub"]}" s ON s.id = a.subsidiary_id
+          {_subsidiary_join("a", user, filters)}
           JOIN "{T["country"]}" c ON c.id = a.country_id
          WHERE a.tenant_id = %(tenant)s AND {visible}{extra}
          ORDER BY a.occurred_at DESC, a.id DESC
@@ -125,7 +134,7 @@ def campaigns(user, filters: dict) -> tuple[str, dict]:
                m.ends_on::text AS ends_on, m.global_account_id AS global_account,
                c.code AS country, m.owner_id AS owner
           FROM "{T["camp"]}" m
-          JOIN "{T["sub"]}" s ON s.id = m.subsidiary_id
+          {_subsidiary_join("m", user, filters)}
           JOIN "{T["country"]}" c ON c.id = m.country_id
          WHERE m.tenant_id = %(tenant)s AND {visible}{extra}
          ORDER BY m.starts_on DESC, m.id
@@ -133,18 +142,42 @@ def campaigns(user, filters: dict) -> tuple[str, dict]:
     return sql, params
 
 
+def _account_perm(user, codename: str, account_sql: str) -> str:
+    return (
+        f'EXISTS (SELECT 1 FROM "{T["perm"]}" p JOIN auth_permission ap '
+        f"ON ap.id = p.permission_id AND ap.codename = '{codename}' "
+        f"WHERE p.user_id = {int(user.pk)} AND p.content_object_id = {account_sql})"
+    )
+
+
 def subsidiaries(user, filters: dict) -> tuple[str, dict]:
-    """Everyone in the tenant sees every subsidiary (API.md fields)."""
+    """Everyone in the tenant sees every subsidiary; ``can_change`` as
+    teams.selectors.subsidiaries_changeable_by (owner, GAM, local account manager there)."""
     extra, params = _filters("s", filters)
     params.update(tenant=user.tenant_id, limit=PAGE_SIZE)
     if "search" in filters:
         extra += " AND s.name ILIKE %(search)s"
         params["search"] = f"%{filters['search']}%"
+    if user.is_tenant_admin:
+        can_change = "TRUE"
+    else:
+        gam = _account_perm(user, "change_globalaccount", "s.global_account_id")
+        can_change = (
+            f"(s.owner_id = {int(user.pk)} OR {gam} "
+            f'OR EXISTS (SELECT 1 FROM "{T["team"]}" tm WHERE tm.user_id = {int(user.pk)} '
+            "AND tm.role = 'local_account_manager' AND tm.global_account_id = s.global_account_id "
+            "AND tm.country_id = s.country_id))"
+        )
     sql = f"""
         SELECT s.id, s.global_account_id AS global_account, s.name, c.code AS country,
-               s.registration_number, s.website, s.owner_id AS owner
+               s.registration_number, s.website, s.address, s.owner_id AS owner,
+               g.manager_id AS manager, {can_change} AS can_change,
+               to_char(s.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+                   AS created_at,
+               s.version
           FROM "{T["sub"]}" s
           JOIN "{T["country"]}" c ON c.id = s.country_id
+          LEFT JOIN "{T["ga"]}" g ON g.id = s.global_account_id
          WHERE s.tenant_id = %(tenant)s{extra}
          ORDER BY s.name, s.id
          LIMIT %(limit)s"""
@@ -152,17 +185,30 @@ def subsidiaries(user, filters: dict) -> tuple[str, dict]:
 
 
 def global_accounts(user, filters: dict) -> tuple[str, dict]:
-    """Everyone in the tenant sees that an account exists: name, tier, GAM (API.md)."""
+    """Everyone in the tenant sees that an account exists (name, tier, GAM); the rest of
+    the columns of accounts.serializers.GlobalAccountSerializer, with the subsidiary count."""
     params = {"tenant": user.tenant_id, "limit": PAGE_SIZE}
     extra = ""
     if "search" in filters:
         extra += " AND g.name ILIKE %(search)s"
         params["search"] = f"%{filters['search']}%"
+    admin = user.is_tenant_admin
+    details = "TRUE" if admin else _account_perm(user, "view_globalaccount", "g.id")
+    change = "TRUE" if admin else _account_perm(user, "change_globalaccount", "g.id")
     sql = f"""
         SELECT g.id, g.name, g.tier_id AS tier, c.code AS headquarters_country,
-               g.manager_id AS manager, g.score::text AS score
+               g.manager_id AS manager, coalesce(nullif(u.name, ''), u.email) AS manager_name,
+               g.score::text AS score, g.tier_override, g.tier_override_by_id AS tier_override_by,
+               g.tier_override_reason, g.description, g.industry, g.website,
+               (SELECT count(*) FROM "{T["sub"]}" x WHERE x.global_account_id = g.id)
+                   AS subsidiary_count,
+               {details} AS details_visible, {change} AS can_change,
+               to_char(g.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+                   AS created_at,
+               g.version
           FROM "{T["ga"]}" g
           LEFT JOIN "{T["country"]}" c ON c.id = g.headquarters_country_id
+          LEFT JOIN gam_user u ON u.id = g.manager_id
          WHERE g.tenant_id = %(tenant)s{extra}
          ORDER BY g.name, g.id
          LIMIT %(limit)s"""
@@ -181,7 +227,8 @@ QUERIES = {
 def fetch_page(kind: str, user, filters: dict) -> tuple[str, int]:
     """Run the query and serialize the page; returns (json text, number of rows)."""
     sql, params = QUERIES[kind](user, filters)
-    with connection.cursor() as cursor:
+    # In the user's tenant like a request (the row-level-security setting follows it).
+    with tenant_context(user.tenant_id), connection.cursor() as cursor:
         cursor.execute(sql, params)
         names = [d[0] for d in cursor.description]
         rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

@@ -239,6 +239,15 @@ def in_process(all_cases: list[Case], *, repeat: int) -> list[dict]:
             captured.captured_queries, key=lambda q: float(q["time"]), default={"sql": ""}
         )
         row["slowest_query_ms"] = round(max(sql_ms, default=0), 1)
+        # DRF's PageNumberPagination counts the whole filtered set for "count".
+        row["count_query_ms"] = round(
+            sum(
+                float(q["time"]) * 1000
+                for q in captured.captured_queries
+                if q["sql"].lstrip().upper().startswith("SELECT COUNT(")
+            ),
+            1,
+        )
         row["slowest_query"] = slowest["sql"]
         if case.kind == "list":
             body = response.json()

@@ -24,7 +24,12 @@ def markdown(results: dict) -> str:
         f"Data generated {gen['generated_at']} at scale {gen['scale']} with {gen['tenants']} "
         f"tenants; bulk load {gen['seconds']} s (COPY, indexes rebuilt after), VACUUM ANALYZE "
         f"{gen.get('vacuum_analyze_seconds', '—')} s"
-        + (" (reused by this run)." if gen.get("reused") else "."),
+        + (" (reused by this run)." if gen.get("reused") else ".")
+        + (
+            " **With bench/proposed_indexes.sql applied.**"
+            if gen.get("proposed_indexes")
+            else " Schema as migrated (no proposed indexes)."
+        ),
         "",
         "## Generation",
         "",
@@ -43,6 +48,8 @@ def markdown(results: dict) -> str:
         "",
         "Users: " + ", ".join(f"{role} = {p['email']}" for role, p in results["personas"].items()),
         "",
+        f"The app (in-process pass and gunicorn) connects as {results.get('connects_as', '—')}.",
+        "",
     ]
 
     lines += [
@@ -53,20 +60,23 @@ def markdown(results: dict) -> str:
         "columns, order, page size, sharing filter) by one hand-written query + `json.dumps`. "
         f"Target ratio ≤ {RATIO_TARGET}.",
         "",
-        "| case | user | queries | SQL time ms | slowest query ms | count | ORM median ms "
-        "| hand-written ms | ratio | |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        "| case | user | queries | SQL time ms | slowest query ms | COUNT(*) ms | count "
+        "| ORM median ms | hand-written ms | ratio | |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for r in results["inprocess"]:
         if "skipped" in r or "error" in r:
             lines.append(
-                f"| `{r['case']}` | {r['role']} | | | | | | | | {r.get('skipped') or r['error']} |"
+                f"| `{r['case']}` | {r['role']} |"
+                + " |" * 9
+                + f" {r.get('skipped') or r['error']} |"
             )
             continue
         ratio = r.get("ratio")
         lines.append(
             f"| `{r['case']}` | {r['role']} | {r['queries']} | {_fmt(r['sql_ms'])} | "
-            f"{_fmt(r['slowest_query_ms'])} | {_fmt(r.get('count'))} | "
+            f"{_fmt(r['slowest_query_ms'])} | {_fmt(r.get('count_query_ms') or None)} | "
+            f"{_fmt(r.get('count'))} | "
             f"{_fmt(r['orm_median_ms'])} | {_fmt(r.get('sql_median_ms'), 2)} | "
             f"{_fmt(ratio, 2)} | {_verdict(None if ratio is None else ratio <= RATIO_TARGET)} |"
         )

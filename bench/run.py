@@ -58,6 +58,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=2, help="concurrent connections")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--repeat", type=int, default=15, help="in-process samples per case")
+    parser.add_argument(
+        "--proposed-indexes",
+        action="store_true",
+        help="apply bench/proposed_indexes.sql to the bench database first",
+    )
     parser.add_argument("--only", default="", help="only cases whose name contains this")
     parser.add_argument("--skip-http", action="store_true")
     parser.add_argument("--skip-scan", action="store_true")
@@ -127,12 +132,36 @@ def prepare(args) -> dict:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     meta = prepare(args)
+    if args.proposed_indexes:
+        seconds = db.apply_sql(args.database_url, Path(__file__).with_name("proposed_indexes.sql"))
+        print(f"bench: proposed indexes applied ({seconds:.1f} s)", flush=True)
+        meta["proposed_indexes"] = True
     from bench import measure, report
 
     started = time.monotonic()
     results = {"generation": meta, "args": vars(args)}
     personas = measure.personas(meta["personas"])
     results["personas"] = {role: p.describe() for role, p in personas.items()}
+    # Connect as the app does in production: a non-owner role under row-level security
+    # (when the schema has it), migrations and the loader as the owner.
+    from django.conf import settings
+    from django.db import connection
+
+    app_url = db.app_database_url(
+        args.database_url, getattr(settings, "DATABASE_APP_ROLE", "gam_app")
+    )
+    web_env = _settings_environment(app_url or args.database_url)
+    if app_url:
+        web_env["MIGRATE_DATABASE_URL"] = args.database_url
+        connection.close()
+        connection.settings_dict.update(USER=db.APP_LOGIN_ROLE, PASSWORD=db.APP_LOGIN_PASSWORD)
+        results["connects_as"] = (
+            f"{db.APP_LOGIN_ROLE} (member of {settings.DATABASE_APP_ROLE}: not owner, not "
+            "superuser, so row-level security applies)"
+        )
+    else:
+        results["connects_as"] = "the owner (no row-level-security role in this schema)"
+    print(f"bench: the app connects as {results['connects_as']}", flush=True)
     cases = [c for c in measure.cases(personas, meta["personas"]) if args.only in c.name]
     results["load_before"] = os.getloadavg()
     print(f"bench: in-process pass ({len(cases)} cases) ...", flush=True)
@@ -146,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         print("bench: HTTP pass ...", flush=True)
         results["http"] = http.run(
             cases,
-            env=_settings_environment(args.database_url),
+            env=web_env,
             workers=args.workers,
             connections=args.connections,
             duration=args.duration,
