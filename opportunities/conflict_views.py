@@ -35,8 +35,18 @@ from opportunities.conflict_forms import (
     ConflictMergeForm,
     ConflictStatusForm,
 )
-from opportunities.models import ConflictKind, ConflictStatus, Notification, ScanRun
-from teams.selectors import global_accounts_managed_by, global_accounts_visible_to
+from opportunities.models import (
+    ConflictKind,
+    ConflictStatus,
+    Notification,
+    Opportunity,
+    ScanRun,
+)
+from teams.selectors import (
+    global_accounts_managed_by,
+    global_accounts_visible_to,
+    visible_records,
+)
 
 # A "running" scan older than this is shown as stalled (its worker died; the next one reruns).
 SCAN_STALLED_AFTER = timedelta(hours=2)
@@ -187,8 +197,18 @@ def _detail_context(user, conflict, **forms):
     duplicates = cs.duplicate_subsidiaries(conflict, summaries)
     active = conflict.status in services.ACTIVE
     account_ids = cs.accounts_of(conflict, summaries)
+    opportunity_ids = [r.id for r in records if r.type == "opportunity"]
     context.update(
         records=records,
+        # Links only to the records the user may open (the GAM sees the conflict whole,
+        # but a local customer's deal is still its owner's).
+        visible_opportunities=set(
+            visible_records(user, Opportunity.objects.filter(pk__in=opportunity_ids)).values_list(
+                "pk", flat=True
+            )
+        )
+        if opportunity_ids
+        else set(),
         events=cs.conflict_events(conflict),
         active=active,
         can_acknowledge=conflict.status == ConflictStatus.OPEN,

@@ -52,7 +52,10 @@ def test_gam_sees_records_side_by_side_with_countries_and_owners(conflicts, web)
     body = web(w.gam).get(f"/conflicts/{w.c_parallel.pk}/").content.decode()
     for text in ("Volvia SE pump fleet", "Småland pumps", "Olle Owner", "Greta GAM", "Negotiation"):
         assert text in body
-    assert "detected" in body  # the history
+    assert "Detected" in body  # the history
+    # links only to what the GAM may open: the local customer's deal stays its owner's
+    assert f'href="/opportunities/{w.big_se.pk}/"' in body
+    assert f'href="/opportunities/{w.opp_local.pk}/"' not in body
     assert 'value="resolve"' in body and 'value="dismiss"' in body
 
 
