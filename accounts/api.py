@@ -22,6 +22,15 @@ from accounts.filters import (
     RelationshipFilter,
     SubsidiaryFilter,
 )
+from accounts.models import (
+    Contact,
+    FrameworkAgreement,
+    GlobalAccount,
+    Relationship,
+    SelectionCriterion,
+    Subsidiary,
+    Tier,
+)
 from accounts.serializers import (
     ContactSerializer,
     CriterionScoresSerializer,
@@ -59,6 +68,17 @@ class ServiceViewSet(TenantScopedAPIMixin, viewsets.ModelViewSet):
         except StaleVersion as exc:
             raise StaleVersionConflict(str(exc)) from exc
 
+    # The model of the rows, for the OpenAPI schema (generated without a user).
+    model = None
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return self.model.objects.none()
+        return self.visible_queryset()
+
+    def visible_queryset(self):
+        raise NotImplementedError
+
     def expected_version(self, version: int | None) -> int | None:
         if version is None:
             return version_from_if_match(self.request.headers.get("If-Match"))
@@ -72,10 +92,11 @@ class TierViewSet(ServiceViewSet):
     """Tiers of service for global accounts. Changing a minimum score or rank retiers every
     account (except manual overrides)."""
 
+    model = Tier
     serializer_class = TierSerializer
     permission_classes = [IsTenantAdminOrReadOnly]
 
-    def get_queryset(self):
+    def visible_queryset(self):
         return selectors.tiers()
 
     def perform_create(self, serializer):
@@ -93,10 +114,11 @@ class TierViewSet(ServiceViewSet):
 class SelectionCriterionViewSet(ServiceViewSet):
     """Weighted selection criteria. Changing a weight, kind or scale rescores every account."""
 
+    model = SelectionCriterion
     serializer_class = SelectionCriterionSerializer
     permission_classes = [IsTenantAdminOrReadOnly]
 
-    def get_queryset(self):
+    def visible_queryset(self):
         return selectors.selection_criteria()
 
     def perform_create(self, serializer):
@@ -120,10 +142,11 @@ class GlobalAccountViewSet(ServiceViewSet):
     here is a manual override (say why in ``tier_override_reason``). Send the ``version`` you
     read (or ``If-Match``): a stale one is 409."""
 
+    model = GlobalAccount
     serializer_class = GlobalAccountSerializer
     filterset_class = GlobalAccountFilter
 
-    def get_queryset(self):
+    def visible_queryset(self):
         return selectors.global_accounts_for_list(self.request.user).order_by("name", "id")
 
     def get_object(self):
@@ -204,10 +227,11 @@ class SubsidiaryViewSet(ServiceViewSet):
     Creating one that looks like an existing customer succeeds; the answer's ``warnings``
     say which (by name to those who may see it, else its country and the GAM to talk to)."""
 
+    model = Subsidiary
     serializer_class = SubsidiarySerializer
     filterset_class = SubsidiaryFilter
 
-    def get_queryset(self):
+    def visible_queryset(self):
         return selectors.subsidiaries_for_list(self.request.user).order_by("name", "id")
 
     def get_object(self):
@@ -271,10 +295,11 @@ class ContactViewSet(ServiceViewSet):
     """The customer's people. Visible to the account's team, the tenant admin and the
     subsidiary's owner; changed by whoever may change the subsidiary."""
 
+    model = Contact
     serializer_class = ContactSerializer
     filterset_class = ContactFilter
 
-    def get_queryset(self):
+    def visible_queryset(self):
         return selectors.contacts_visible_to(self.request.user).order_by("name", "id")
 
     def get_object(self):
@@ -302,10 +327,11 @@ class RelationshipViewSet(ServiceViewSet):
     """Who of ours knows whom. POST records (or updates) a relationship, your own unless you
     may change the contact; ``user`` defaults to you."""
 
+    model = Relationship
     serializer_class = RelationshipSerializer
     filterset_class = RelationshipFilter
 
-    def get_queryset(self):
+    def visible_queryset(self):
         return selectors.relationships_visible_to(self.request.user).order_by(
             "contact__name", "user__name", "id"
         )
@@ -355,10 +381,11 @@ class FrameworkAgreementViewSet(ServiceViewSet):
     write. (Whoever enters an opportunity in a covered country also sees the terms, in the
     entry warning.)"""
 
+    model = FrameworkAgreement
     serializer_class = FrameworkAgreementSerializer
     filterset_class = FrameworkAgreementFilter
 
-    def get_queryset(self):
+    def visible_queryset(self):
         return selectors.framework_agreements_visible_to(self.request.user).order_by(
             "-valid_from", "id"
         )
@@ -375,7 +402,7 @@ class FrameworkAgreementViewSet(ServiceViewSet):
         return agreement
 
     def _fresh(self, agreement):
-        return self.get_queryset().get(pk=agreement.pk)
+        return self.visible_queryset().get(pk=agreement.pk)
 
     def perform_create(self, serializer):
         agreement = self._call(services.framework_agreement_create, **serializer.validated_data)

@@ -5,6 +5,8 @@ Writes go through accounts.services; nothing here saves."""
 
 from __future__ import annotations
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import (
@@ -34,6 +36,11 @@ class CountryCodeField(TenantSlugRelatedField):
         if isinstance(data, str):
             data = data.strip().upper()
         return super().to_internal_value(data)
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class IdField(TenantPrimaryKeyRelatedField):
+    """A tenant-scoped id (typed for the schema where no model serializer says so)."""
 
 
 class VersionedSerializerMixin:
@@ -131,7 +138,7 @@ class GlobalAccountSerializer(VersionedSerializerMixin, serializers.ModelSeriali
 
 
 class CriterionValueSerializer(serializers.Serializer):
-    criterion = TenantPrimaryKeyRelatedField(model=SelectionCriterion)
+    criterion = IdField(model=SelectionCriterion)
     value = serializers.DecimalField(
         max_digits=18, decimal_places=2, allow_null=True, coerce_to_string=True
     )
@@ -153,7 +160,7 @@ class CriterionScoresSerializer(serializers.Serializer):
 
 
 class TierOverrideSerializer(serializers.Serializer):
-    tier = TenantPrimaryKeyRelatedField(model=Tier, allow_null=True)
+    tier = IdField(model=Tier, allow_null=True)
     reason = serializers.CharField(max_length=2000)
 
 

@@ -232,6 +232,7 @@ def test_junk_in_filters_and_bodies_is_never_a_500(config, api):
     for body in ["[]", '"x"', "{", '{"values": "x"}', '{"values": [{"criterion": "a"}]}']:
         response = client.generic(
             "PUT",
+            f"/api/v1/global-accounts/{w.account.pk}/criterion-scores/",
             body,
             content_type="application/json",
         )
