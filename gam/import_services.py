@@ -29,14 +29,15 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models import F, Q, Window
+from django.db.models.functions import Lower, RowNumber
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from rapidfuzz import fuzz, process
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from accounts.matching import MatchingKeys, matching_keys, names_match
+from accounts.matching import NAME_MATCH_THRESHOLD, MatchingKeys, matching_keys, names_match
 from accounts.models import Contact, GlobalAccount, Subsidiary
 from gam.audit import audit
 from gam.import_files import FileError, parse_file
@@ -61,6 +62,7 @@ from teams.selectors import (
 logger = logging.getLogger(__name__)
 
 CHUNK_SIZE = 500
+FUZZY_CANDIDATES = 500
 CREATE, UPDATE, MATCH, ERROR = "create", "update", "match", "error"
 HUNDRED = Decimal(100)
 
@@ -403,21 +405,36 @@ class SubsidiaryImporter(_Importer):
         regs.discard("")
         domains.discard("")
         blocks.discard("")
-        lookup = Q(pk__in=ids) | Q(registration_key__in=regs) | Q(domain_key__in=domains)
-        lookup |= Q(name_block__in=blocks)
-        self.candidates = {
-            s.pk: s
-            for s in Subsidiary.objects.filter(lookup).select_related("country", "global_account")
-        }
+        names = {k.name_key for k in self.keys.values()} - {""}
+        exact = Q(pk__in=ids) | Q(registration_key__in=regs) | Q(domain_key__in=domains)
+        exact |= Q(name_key__in=names)
+        rows = Subsidiary.objects.select_related("country", "global_account")
+        self.candidates = {s.pk: s for s in rows.filter(exact)}
+        # For the fuzzy name comparison: the first customers of each name block and country.
+        if blocks:
+            crowd = rows.filter(name_block__in=blocks).annotate(
+                place=Window(
+                    RowNumber(), partition_by=[F("name_block"), F("country_id")], order_by="id"
+                )
+            )
+            for sub in crowd.filter(place__lte=FUZZY_CANDIDATES):
+                self.candidates.setdefault(sub.pk, sub)
         self.by_key: dict[tuple[str, str], list[Subsidiary]] = defaultdict(list)
-        for sub in self.candidates.values():
+        # Fuzzy name comparison only inside a name block and country, capped like the
+        # detector's candidate set, so one crowded block cannot make a file quadratic.
+        self.by_block: dict[tuple[str, int], list[Subsidiary]] = defaultdict(list)
+        for sub in sorted(self.candidates.values(), key=lambda s: s.pk):
             for kind, value in (
                 ("r", sub.registration_key),
                 ("d", sub.domain_key),
-                ("b", sub.name_block),
+                ("n", sub.name_key),
             ):
                 if value:
                     self.by_key[(kind, value)].append(sub)
+            block = self.by_block[(sub.name_block, sub.country_id)]
+            if sub.name_block and len(block) < FUZZY_CANDIDATES:
+                block.append(sub)
+        self.block_names = {key: [s.name_key for s in subs] for key, subs in self.by_block.items()}
         self.changeable = self._changeable_subsidiary_ids(self.candidates)
         # Global accounts named by id or name, and which of them the user may change.
         ga_values = {_cell(r, "global_account") for r in chunk} - {""}
@@ -459,15 +476,30 @@ class SubsidiaryImporter(_Importer):
             or (account.pk, country.pk) in self.lam_places
         )
 
-    def _matches(self, keys: MatchingKeys) -> list[tuple[int, Subsidiary, tuple[str, ...]]]:
+    def _matches(
+        self, keys: MatchingKeys, country_id: int
+    ) -> list[tuple[int, Subsidiary, tuple[str, ...]]]:
+        """Existing customers this row probably is, best first (as find_matches ranks)."""
         found: dict[int, Subsidiary] = {}
         for kind, value in (
             ("r", keys.registration_key),
             ("d", keys.domain_key),
-            ("b", keys.name_block),
+            ("n", keys.name_key),
         ):
             if value:
                 for sub in self.by_key.get((kind, value), ()):
+                    found[sub.pk] = sub
+        if keys.name_block and not any(s.country_id == country_id for s in found.values()):
+            names = self.block_names.get((keys.name_block, country_id))
+            if names:
+                best = process.extractOne(
+                    keys.name_key,
+                    names,
+                    scorer=fuzz.token_sort_ratio,
+                    score_cutoff=NAME_MATCH_THRESHOLD,
+                )
+                if best is not None:
+                    sub = self.by_block[(keys.name_block, country_id)][best[2]]
                     found[sub.pk] = sub
         ranked = []
         for sub in found.values():
@@ -510,7 +542,7 @@ class SubsidiaryImporter(_Importer):
                 result.error("id", _("No customer with id %(v)s.") % {"v": explicit_id})
                 return result
         else:
-            for _rank, sub, reasons in self._matches(keys):
+            for _rank, sub, reasons in self._matches(keys, country.pk)[:4]:
                 if sub.country_id == country.pk:
                     target = sub
                     result.notes.append(
@@ -567,6 +599,12 @@ class SubsidiaryImporter(_Importer):
                 address=address,
                 global_account=account,
                 owner=owner or self.user,
+                # The matching keys Subsidiary.set_matching_keys would compute (bulk_create
+                # skips save()), already computed for this row.
+                name_key=keys.name_key,
+                name_block=keys.name_block,
+                registration_key=keys.registration_key,
+                domain_key=keys.domain_key,
             )
             return result
 
@@ -616,8 +654,6 @@ class SubsidiaryImporter(_Importer):
     def write(self, results: list[RowResult]) -> None:
         creates = [r.obj for r in results if r.action == CREATE]
         updates = [r.obj for r in results if r.action == UPDATE]
-        for sub in creates:
-            sub.set_matching_keys()  # bulk_create skips save()
         bulk_create_with_history(creates, Subsidiary, batch_size=1000, default_user=self.user)
         if updates:
             for sub in updates:

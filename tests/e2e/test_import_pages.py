@@ -1,0 +1,69 @@
+"""An admin uploads a customer file with a bad row (every bad row is listed, nothing
+changes), fixes it, checks the dry run and applies it. Screenshots:
+tests/e2e/output/import-*.png."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from accounts.models import Subsidiary
+from gam.tenancy import tenant_context
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+BAD = (
+    "name;country;registration_number;website\n"
+    "Nordkap Maskin AB;SE;556677-8899;nordkap.se\n"
+    ";SE;;\n"
+    "Volvia Sverige Aktiebolag;SE;;volvia.se\n"
+    "Rhein Pumpen GmbH;XX;;\n"
+)
+GOOD = BAD.replace(";SE;;\n", "Lyon Hydraulique SARL;FR;;\n").replace(";XX;", ";DE;")
+
+
+def test_import_with_a_bad_row_then_apply(world, page, live_server, login, screenshot, tmp_path):
+    w = world
+    with tenant_context(w.acme):
+        w.sub_se.website = "volvia.se"
+        w.sub_se.save()
+    login("admin@acme.test")
+    page.goto(f"{live_server.url}/import/")
+    expect(page.locator("h1")).to_contain_text("Import")
+    screenshot("import-upload")
+    bad = tmp_path / "customers.csv"
+    bad.write_text(BAD, encoding="utf-8")
+    page.select_option("#id_kind", "subsidiaries")
+    page.set_input_files("#id_file", str(bad))
+    page.click("button[type=submit]:has-text('Upload and check')")
+    page.wait_for_load_state("networkidle")
+    expect(page.locator(".error-box")).to_contain_text("2 rows have errors")
+    expect(page.locator(".import-preview")).to_contain_text("A name is required.")
+    expect(page.locator(".import-preview")).to_contain_text("XX is not one of your countries")
+    expect(page.locator("text=Apply import")).to_have_count(0)
+    screenshot("import-errors")
+
+    good = tmp_path / "customers-fixed.csv"
+    good.write_text(GOOD, encoding="utf-8")
+    page.goto(f"{live_server.url}/import/")
+    page.select_option("#id_kind", "subsidiaries")
+    page.set_input_files("#id_file", str(good))
+    page.click("button[type=submit]:has-text('Upload and check')")
+    page.wait_for_load_state("networkidle")
+    expect(page.locator(".import-preview")).to_contain_text("Already in GAM as Volvia Sverige AB")
+    screenshot("import-preview")
+    with tenant_context(w.acme):
+        assert not Subsidiary.objects.filter(name="Nordkap Maskin AB").exists()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("button:has-text('Apply import')")
+    page.wait_for_load_state("networkidle")
+    expect(page.locator(".message-success")).to_contain_text("The import was applied")
+    screenshot("import-done")
+    with tenant_context(w.acme):
+        assert (
+            Subsidiary.objects.filter(
+                name__in=["Nordkap Maskin AB", "Lyon Hydraulique SARL", "Rhein Pumpen GmbH"]
+            ).count()
+            == 3
+        )
+        assert not Subsidiary.objects.filter(name="Volvia Sverige Aktiebolag").exists()
