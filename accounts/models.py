@@ -115,6 +115,7 @@ class GlobalAccount(TenantOwnedModel):
             models.Index(fields=["tenant", "tier"]),
             models.Index(fields=["tenant", "manager"]),
             models.Index(fields=["tenant", "headquarters_country"]),
+            models.Index(fields=["tenant", "score"]),
         ]
 
     def __str__(self) -> str:
@@ -254,7 +255,10 @@ class Contact(TenantOwnedModel):
 
     class Meta:
         ordering = ["name"]
-        indexes = [models.Index(fields=["tenant", "subsidiary"])]
+        indexes = [
+            models.Index(fields=["tenant", "subsidiary"]),
+            models.Index(fields=["tenant", "buying_role"]),
+        ]
 
     def __str__(self) -> str:
         return self.name
