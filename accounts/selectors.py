@@ -30,12 +30,15 @@ from django.db.models import BooleanField as BooleanFieldType
 from django.db.models import (
     Count,
     Exists,
+    IntegerField,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Value,
 )
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from accounts.models import (
@@ -88,6 +91,23 @@ def _can_change(user: User):
     return account_perm_exists(user, CHANGE, "pk")
 
 
+def _count_of_subsidiaries(column: str) -> Subquery:
+    """Distinct ``column`` values among an account's subsidiaries. A correlated subquery, so
+    a page computes it for its own rows only (a join + GROUP BY would count every account of
+    the tenant before the page is cut)."""
+    return Coalesce(
+        Subquery(
+            Subsidiary.objects.filter(global_account=OuterRef("pk"))
+            .order_by()
+            .values("global_account")
+            .annotate(n=Count(column, distinct=True))
+            .values("n")[:1],
+            output_field=IntegerField(),
+        ),
+        0,
+    )
+
+
 def global_accounts_for_list(user: User) -> QuerySet[GlobalAccount]:
     """Every global account of the tenant with what a list shows: tier, GAM, headquarters,
     number of subsidiaries and countries, and per row whether the user sees its details
@@ -96,8 +116,8 @@ def global_accounts_for_list(user: User) -> QuerySet[GlobalAccount]:
         global_accounts_visible_to(user)
         .select_related("tier", "manager", "headquarters_country")
         .annotate(
-            subsidiary_count=Count("subsidiaries", distinct=True),
-            country_count=Count("subsidiaries__country", distinct=True),
+            subsidiary_count=_count_of_subsidiaries("id"),
+            country_count=_count_of_subsidiaries("country_id"),
             details_visible=_details_visible(user),
             can_change=_can_change(user),
         )
