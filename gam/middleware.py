@@ -1,3 +1,8 @@
+import zoneinfo
+
+from django.conf import settings
+from django.utils import timezone, translation
+
 from gam.tenancy import activate_tenant, deactivate_tenant
 
 
@@ -19,3 +24,38 @@ class TenantMiddleware:
             return self.get_response(request)
         finally:
             deactivate_tenant(token)
+
+
+class UserPreferencesMiddleware:
+    """The signed-in user's language and time zone for the whole request (after
+    authentication; before it, LocaleMiddleware has chosen from the browser's
+    Accept-Language). Pages then show text, dates, numbers and times the user's way."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return self.get_response(request)
+        language = user.language if user.language in _languages() else None
+        if language:
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+        timezone.activate(user_time_zone(user))
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
+
+
+def _languages() -> set[str]:
+    return {code for code, _name in settings.LANGUAGES}
+
+
+def user_time_zone(user) -> zoneinfo.ZoneInfo:
+    """The user's time zone; an unknown name (a hand-edited row) falls back to UTC."""
+    try:
+        return zoneinfo.ZoneInfo(user.time_zone or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
