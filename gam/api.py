@@ -11,12 +11,11 @@ from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from gam import selectors, services
 from gam.audit import audit
-from gam.drf import IsTenantAdminOrReadOnly, TenantScopedAPIMixin
+from gam.drf import IsTenantAdminOrReadOnly, LoginRateThrottle, TenantScopedAPIMixin
 from gam.models import Country, ExchangeRate
 from gam.serializers import (
     CountrySerializer,
@@ -28,22 +27,17 @@ from gam.serializers import (
 )
 
 
-class LoginThrottle(AnonRateThrottle):
-    scope = "login"
-    rate = "20/min"
-
-
 class TokenView(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    throttle_classes = [LoginThrottle]
+    throttle_classes = [LoginRateThrottle]
 
     @extend_schema(request=TokenRequestSerializer, responses={200: TokenSerializer})
     def post(self, request):
         data = TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = authenticate(
-            request,
+            request._request,  # the HttpRequest: django-axes marks lockouts on it
             email=data.validated_data["email"].lower(),
             password=data.validated_data["password"],
         )

@@ -4,11 +4,13 @@ from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
 from gam import api, import_api
+from gam.audit_api import AuditLogViewSet
 
 router = SimpleRouter()
 router.register("users", api.UserViewSet, basename="user")
 router.register("countries", api.CountryViewSet, basename="country")
 router.register("exchange-rates", api.ExchangeRateViewSet, basename="exchangerate")
+router.register("audit-log", AuditLogViewSet, basename="auditlog")
 router.register("imports", import_api.ImportJobViewSet, basename="importjob")
 
 urlpatterns = [

@@ -12,6 +12,9 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from gam.tenancy import activate_tenant
+from gam.throttling import AnonRateThrottle, LoginRateThrottle, UserRateThrottle
+
+__all__ = ["AnonRateThrottle", "LoginRateThrottle", "UserRateThrottle"]  # and the rest below
 
 
 class Pagination(PageNumberPagination):
@@ -31,6 +34,11 @@ def exception_handler(exc, context):
         )
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
+    elif isinstance(exc, exceptions.Throttled):
+        # DRF appends "Expected available in N seconds." and sets Retry-After.
+        exc = exceptions.Throttled(
+            wait=exc.wait, detail="Too many requests: the API rate limit was reached."
+        )
     return drf_exception_handler(exc, context)
 
 

@@ -1,13 +1,15 @@
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from gam import views
+from gam import audit_views, views
 from gam.forms_auth import EmailAuthenticationForm
 
 settings_patterns = [
     path("", views.settings_home, name="settings_home"),
+    path("audit-log/", audit_views.audit_log, name="audit_log"),
     path("users/", views.user_list, name="user_list"),
     path("users/new/", views.user_edit, name="user_create"),
     path("users/<int:user_id>/", views.user_edit, name="user_edit"),
@@ -44,6 +46,14 @@ urlpatterns = [
     path("import/", include("gam.import_urls")),
     path("api/v1/", include("gam.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api_docs"),
+    # The split view serves Swagger UI's init script as a file (no inline script); its page
+    # has an inline <style> and data: images, so only this page relaxes style-src.
+    path(
+        "api/docs/",
+        csp_update({"style-src": ["'unsafe-inline'"]})(
+            SpectacularSwaggerSplitView.as_view(url_name="schema")
+        ),
+        name="api_docs",
+    ),
     path("admin/", admin.site.urls),
 ]

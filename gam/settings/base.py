@@ -1,5 +1,6 @@
 """Settings shared by every environment. Values come from the environment (see README)."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -28,6 +29,8 @@ INSTALLED_APPS = [
     "guardian",
     "simple_history",
     "django_celery_beat",
+    "axes",
+    "csp",
     "gam",
     "accounts",
     "teams",
@@ -44,9 +47,13 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "gam.middleware.TenantMiddleware",
+    "gam.middleware.UserPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # last, as django-axes requires: turns a locked-out login into its lockout response
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "gam.urls"
@@ -69,18 +76,38 @@ TEMPLATES = [
     },
 ]
 
+
+def database(url: str, **options) -> dict:
+    """A DATABASES entry; PostgreSQL goes through gam.db.postgresql, which keeps the
+    row-level-security setting gam.tenant_id in step with the tenant in context (gam/rls.py)."""
+    config = dj_database_url.parse(url, **options)
+    if config["ENGINE"] == "django.db.backends.postgresql":
+        config["ENGINE"] = "gam.db.postgresql"
+    # One transaction per request: a request's writes land together or not at all, and the
+    # row-level-security tenant setting (SET LOCAL) lives exactly as long as the request.
+    config["ATOMIC_REQUESTS"] = True
+    return config
+
+
+# The app's role: on PostgreSQL a role that neither owns the tables nor bypasses RLS
+# (a member of DATABASE_APP_ROLE). Migrations run as the owner: MIGRATE_DATABASE_URL,
+# used by `manage.py migrate --database migrate` (see README, "Security model").
 DATABASES = {
-    "default": dj_database_url.parse(
+    "default": database(
         env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
         conn_max_age=env_int("DB_CONN_MAX_AGE", 0),
     )
 }
-# One transaction per request: a request's writes land together or not at all, and the
-# row-level-security tenant setting (SET LOCAL) lives exactly as long as the request.
-DATABASES["default"]["ATOMIC_REQUESTS"] = True
+if env_str("MIGRATE_DATABASE_URL"):
+    DATABASES["migrate"] = database(env_str("MIGRATE_DATABASE_URL"))
+    DATABASES["migrate"]["TEST"] = {"MIRROR": "default"}
+# Row-level security: the NOLOGIN group role the app's login role is a member of.
+DATABASE_APP_ROLE = env_str("DATABASE_APP_ROLE", "gam_app")
 
 AUTH_USER_MODEL = "gam.User"
 AUTHENTICATION_BACKENDS = [
+    # first: refuses a locked-out login before any password is checked
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -90,6 +117,16 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Login throttling and lockout (django-axes): 5 failed logins for one email from one address
+# lock that pair out for 15 minutes; the login page and the token endpoint say so (429).
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "gam.security.axes_username"
+AXES_LOCKOUT_CALLABLE = "gam.security.lockout_response"
+AXES_VERBOSE = False
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -112,6 +149,12 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REST_FRAMEWORK = {
+    # ?format=csv on every endpoint (gam/renderers.py)
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+        "gam.renderers.CSVRenderer",
+    ],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
@@ -120,8 +163,20 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "gam.drf.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # drf-spectacular's, introspecting views with a stand-in user and tenant (gam/schema.py)
+    "DEFAULT_SCHEMA_CLASS": "gam.schema.AutoSchema",
     "EXCEPTION_HANDLER": "gam.drf.exception_handler",
+    # Rate limits per user (token or session) and per address for anonymous calls; 429 with
+    # Retry-After beyond them. Counted in the default cache (Redis in production).
+    "DEFAULT_THROTTLE_CLASSES": [
+        "gam.throttling.AnonRateThrottle",
+        "gam.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_str("API_RATE_ANON", "60/min"),
+        "user": env_str("API_RATE_USER", "1200/min"),
+        "login": env_str("API_RATE_LOGIN", "20/min"),
+    },
     "UNAUTHENTICATED_USER": None,
 }
 
@@ -134,6 +189,44 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "kind" or "status": one clear enum name each.
+    "ENUM_NAME_OVERRIDES": {
+        "ActivityKindEnum": "opportunities.models.Activity.Kind",
+        "CriterionKindEnum": "accounts.models.SelectionCriterion.Kind",
+        "ConflictKindEnum": "opportunities.models.ConflictKind",
+        "ImportKindEnum": "gam.models.ImportJob.Kind",
+        "OpportunityStatusEnum": "opportunities.models.OpportunityStatus",
+        "LeadStatusEnum": "opportunities.models.Lead.Status",
+        "ConflictStatusEnum": "opportunities.models.ConflictStatus",
+        "PlanActionStatusEnum": "accounts.models.PlanAction.Status",
+        "ImportStatusEnum": "gam.models.ImportJob.Status",
+        "ScanRunStatusEnum": "opportunities.models.ScanRun.Status",
+    },
+}
+
+# Content-Security-Policy (django-csp): everything from our own origin, no inline script or
+# style, no eval, no framing. Pages put their JS in static/js/*.js. The API docs relax
+# style-src for Swagger UI only (gam/urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "gam",
+    }
 }
 
 # Celery: without a broker URL every task runs eagerly in-process (the embedded default).
@@ -146,6 +239,14 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CONFLICT_SCAN_INTERVAL_MINUTES = env_int("CONFLICT_SCAN_INTERVAL_MINUTES", 60)
+# All periodic tasks (Celery beat; django-celery-beat's scheduler installs these entries).
+# The conflict scan entry fans out one full scan task per tenant (opportunities.tasks).
+CELERY_BEAT_SCHEDULE = {
+    "conflict-scan-every-tenant": {
+        "task": "opportunities.tasks.scan_all_tenants",
+        "schedule": CONFLICT_SCAN_INTERVAL_MINUTES * 60.0,
+    },
+}
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "gam@localhost")
@@ -155,12 +256,4 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
-}
-# All periodic tasks (Celery beat; django-celery-beat's scheduler installs these entries).
-# The conflict scan entry fans out one full scan task per tenant (opportunities.tasks).
-CELERY_BEAT_SCHEDULE = {
-    "conflict-scan-every-tenant": {
-        "task": "opportunities.tasks.scan_all_tenants",
-        "schedule": CONFLICT_SCAN_INTERVAL_MINUTES * 60.0,
-    },
 }

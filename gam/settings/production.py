@@ -1,12 +1,36 @@
 """Production: PostgreSQL, Redis broker, secure cookies. Everything from the environment."""
 
 from gam.settings.base import *  # noqa: F403
-from gam.settings.env import ImproperEnvValue, env_bool, env_int, env_str
+from gam.settings.env import ImproperEnvValue, env_bool, env_int, env_list, env_str
 
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY or SECRET_KEY.startswith("dev-insecure"):
     raise ImproperEnvValue("SECRET_KEY must be set to a long random value in production")
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [])
+if not ALLOWED_HOSTS:
+    raise ImproperEnvValue("ALLOWED_HOSTS must name the site's host names in production")
+# https://gam.example.com: the origins forms are posted from (behind the TLS proxy).
+CSRF_TRUSTED_ORIGINS = env_list(
+    "CSRF_TRUSTED_ORIGINS", [f"https://{host}" for host in ALLOWED_HOSTS if "*" not in host]
+)
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 12)
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Throttle and lockout counters shared by every worker process.
+if env_str("REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env_str("REDIS_URL"),
+        }
+    }
+# The client address behind the TLS proxy, for axes' lockout by address.
+AXES_IPWARE_PROXY_COUNT = env_int("PROXY_COUNT", 1)
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
