@@ -426,6 +426,8 @@ def subsidiaries_merge(
         survivor._history_user = actor
         survivor._change_reason = f"merged with subsidiary {duplicate.pk}"
         survivor.save()
+        if any(name == "global_account" for name, _value in copied):
+            _follow_account(survivor)  # its own records join the account it gained
     try:
         with transaction.atomic():
             moved = _move_references(survivor, duplicate, actor)

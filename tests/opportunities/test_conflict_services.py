@@ -386,3 +386,18 @@ def test_notification_services(conflicts):
         assert services.notification_mark_read(user=w.gam, notification=mine).read_at == first
         assert services.notifications_mark_all_read(user=w.gam) == 1
         assert Notification.objects.get(pk=theirs.pk).read_at is None
+
+
+def test_a_local_survivor_takes_the_account_of_the_duplicate(conflicts):
+    """Keeping the local record: it gains the duplicate's global account, and the records
+    already at it follow (denormalized account of opportunities, activities, campaigns)."""
+    w = conflicts
+    with tenant_context(w.acme):
+        own = f.OpportunityFactory(tenant=w.acme, subsidiary=w.dup_de)
+        assert own.global_account_id is None
+        services.subsidiaries_merge(
+            survivor=w.dup_de, duplicate=w.sub_de, actor=w.gam, conflict=w.c_duplicate
+        )
+        assert Subsidiary.objects.get(pk=w.dup_de.pk).global_account_id == w.account.pk
+        assert Opportunity.objects.get(pk=own.pk).global_account_id == w.account.pk
+        assert Opportunity.objects.get(pk=w.opp_de.pk).subsidiary_id == w.dup_de.pk
