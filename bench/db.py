@@ -104,13 +104,15 @@ def vacuum_analyze(url: str) -> float:
     return time.monotonic() - started
 
 
-def apply_sql(url: str, path) -> float:
+def apply_sql(url: str, script: Path | str) -> float:
+    """Run a SQL file (a Path) or text; returns the seconds it took."""
     started = time.monotonic()
+    text = script.read_text() if isinstance(script, Path) else script
     conn = _connect(url)
     conn.autocommit = True
     try:
         with conn.cursor() as cur:
-            cur.execute(Path(path).read_text())
+            cur.execute(text)
     finally:
         conn.close()
     return time.monotonic() - started

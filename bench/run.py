@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import secrets
 import sys
 import time
@@ -132,10 +133,15 @@ def prepare(args) -> dict:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     meta = prepare(args)
+    proposed = Path(__file__).with_name("proposed_indexes.sql")
     if args.proposed_indexes:
-        seconds = db.apply_sql(args.database_url, Path(__file__).with_name("proposed_indexes.sql"))
+        seconds = db.apply_sql(args.database_url, proposed)
         print(f"bench: proposed indexes applied ({seconds:.1f} s)", flush=True)
         meta["proposed_indexes"] = True
+    else:
+        # Measure the schema as migrated: drop what an earlier --proposed-indexes run added.
+        names = sorted(set(re.findall(r"\b(bench_[a-z_]+)\b", proposed.read_text())))
+        db.apply_sql(args.database_url, "".join(f"DROP INDEX IF EXISTS {n};" for n in names))
     from bench import measure, report
 
     started = time.monotonic()
@@ -147,16 +153,15 @@ def main(argv: list[str] | None = None) -> int:
     from django.conf import settings
     from django.db import connection
 
-    app_url = db.app_database_url(
-        args.database_url, getattr(settings, "DATABASE_APP_ROLE", "gam_app")
-    )
+    group_role = getattr(settings, "DATABASE_APP_ROLE", None)  # code with row-level security
+    app_url = db.app_database_url(args.database_url, group_role) if group_role else None
     web_env = _settings_environment(app_url or args.database_url)
     if app_url:
         web_env["MIGRATE_DATABASE_URL"] = args.database_url
         connection.close()
         connection.settings_dict.update(USER=db.APP_LOGIN_ROLE, PASSWORD=db.APP_LOGIN_PASSWORD)
         results["connects_as"] = (
-            f"{db.APP_LOGIN_ROLE} (member of {settings.DATABASE_APP_ROLE}: not owner, not "
+            f"{db.APP_LOGIN_ROLE} (member of {group_role}: not owner, not "
             "superuser, so row-level security applies)"
         )
     else:
