@@ -20,6 +20,7 @@ from gam.models import Country, ExchangeRate
 from gam.serializers import (
     CountrySerializer,
     ExchangeRateSerializer,
+    MePreferencesSerializer,
     MeSerializer,
     TokenRequestSerializer,
     TokenSerializer,
@@ -51,10 +52,20 @@ class TokenView(APIView):
 
 
 class MeView(TenantScopedAPIMixin, generics.RetrieveAPIView):
+    """The signed-in user; ``PATCH`` changes their own name, language and time zone."""
+
     serializer_class = MeSerializer
 
     def get_object(self):
         return selectors.users_of_tenant().select_related("tenant").get(pk=self.request.user.pk)
+
+    @extend_schema(request=MePreferencesSerializer, responses={200: MeSerializer})
+    def patch(self, request):
+        user = self.get_object()
+        data = MePreferencesSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        services.user_update(user=user, actor=request.user, **data.validated_data)
+        return Response(MeSerializer(user).data)
 
 
 class UserViewSet(

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
@@ -44,7 +45,31 @@ class MeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = User
-        fields = ["id", "email", "name", "country", "is_tenant_admin", "tenant"]
+        fields = [
+            "id",
+            "email",
+            "name",
+            "country",
+            "is_tenant_admin",
+            "tenant",
+            "language",
+            "time_zone",
+        ]
+        read_only_fields = fields
+
+
+class MePreferencesSerializer(serializers.Serializer):
+    """What users change about themselves: name, language and time zone."""
+
+    name = serializers.CharField(max_length=200, allow_blank=True, required=False)
+    language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False)
+    time_zone = serializers.ChoiceField(choices=[], required=False)
+
+    def __init__(self, *args, **kwargs):
+        from gam.profile_views import time_zone_choices
+
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = time_zone_choices()
 
 
 class UserSerializer(serializers.ModelSerializer):

@@ -22,6 +22,8 @@ def test_token_login_and_me(world, api):
         "country": "SE",
         "is_tenant_admin": False,
         "tenant": {"slug": "acme", "name": "Acme Industrial", "currency": "EUR"},
+        "language": "en",
+        "time_zone": "UTC",
     }
 
 

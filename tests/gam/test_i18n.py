@@ -109,3 +109,25 @@ def test_profile_refuses_unknown_values(world, web):
 def test_profile_needs_login(db, client):
     response = client.get(reverse("profile"))
     assert response.status_code == 302 and "/login/" in response.url
+
+
+def test_me_shows_and_patches_language_and_time_zone(world, api):
+    client = api(world.rep)
+    me = client.get("/api/v1/me/").json()
+    assert (me["language"], me["time_zone"]) == ("en", "UTC")
+    response = client.patch(
+        "/api/v1/me/", {"language": "sv", "time_zone": "Europe/Stockholm"}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["language"] == "sv"
+    world.rep.refresh_from_db()
+    assert (world.rep.language, world.rep.time_zone) == ("sv", "Europe/Stockholm")
+    bad = client.patch(
+        "/api/v1/me/", {"time_zone": "Nowhere/City", "email": "x@y.z"}, format="json"
+    )
+    assert bad.status_code == 400 and "time_zone" in bad.json()
+    # Only the own preferences: other fields are not writable here.
+    client.patch("/api/v1/me/", {"email": "new@acme.test", "is_tenant_admin": True}, format="json")
+    world.rep.refresh_from_db()
+    assert world.rep.email == "rep@acme.test" and not world.rep.is_tenant_admin
+    assert api().patch("/api/v1/me/", {"language": "sv"}, format="json").status_code == 401
