@@ -774,3 +774,13 @@ def test_csv_renderer_flattens_api_rows():
     assert lines[0] == "id,name,tenant.slug,countries,records"
     assert lines[1] == "1,'=cmd(),acme,SE; DE,"
     assert lines[2].startswith("2,B,,,") and '""type"": ""subsidiary""' in lines[2]
+
+
+def test_api_lists_as_csv(world, api):
+    response = api(world.admin).get("/api/v1/countries/?format=csv")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    lines = response.content.decode("utf-8-sig").splitlines()
+    assert lines[0] == "code,name,currency,sales_unit"
+    assert sorted(lines[1:]) == ["DE,Germany,EUR,", "FR,France,EUR,", "SE,Sweden,SEK,"]
+    other = api(world.other_admin).get("/api/v1/countries/?format=csv").content.decode("utf-8-sig")
+    assert "Germany" not in other
