@@ -3,7 +3,8 @@
 Three keys per subsidiary, kept on the row (``Subsidiary.set_matching_keys``) and indexed:
 
 - ``name_key``: the name with legal forms (AB, GmbH, Ltd, S.A., Oy, A/S, B.V., S.p.A., K.K.
-  and their local spellings, via cleanco), accents, punctuation, case and noise words removed;
+  and their local spellings: cleanco's terms plus spelled-out forms), accents, punctuation,
+  case and noise words removed; country words kept;
 - ``name_block``: the first token of ``name_key``, the blocking key: fuzzy comparison only
   happens inside a block, so the cost grows with the data, not with its square;
 - ``registration_key``: the registration / VAT number compacted and, for a valid EU VAT
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import tldextract
-from cleanco import basename
+from cleanco import prepare_default_terms
 from django.db.models import Q
 from rapidfuzz.distance import OSA
 from stdnum.eu import vat as eu_vat
@@ -145,6 +146,7 @@ SPELLED_LEGAL_FORMS = tuple(
             "kk",
             "spzoo",
             "sp zoo",
+            "spolka zoo",
         ),
         key=len,
         reverse=True,
@@ -159,9 +161,10 @@ _TRANSLITERATIONS = (("ae", "a"), ("oe", "o"), ("ue", "u"), ("aa", "a"))
 # labelled cross-border set (tests/opportunities/test_conflicts_quality.py).
 NAME_TYPOS = 1
 FUZZY_MIN_LENGTH = 8
-# The full scan pre-selects candidate names inside a block by token-sort similarity (0..100)
-# at this cutoff, then applies the rule above; every one-typo pair of 8+ letters is above it.
-NAME_MATCH_THRESHOLD = 80
+# For callers that pre-select candidates by token-sort similarity (0..100) before
+# ``names_match`` (the importer): every one-typo pair of FUZZY_MIN_LENGTH+ letters scores
+# above it.
+NAME_MATCH_THRESHOLD = 85
 # Country names in the names of national subsidiaries ("Volvia Sverige AB"): two records in
 # different countries whose names differ in these words are group siblings, not one company.
 PLACE_WORDS = (
@@ -216,6 +219,7 @@ PLACE_WORDS = (
 )
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
+_DIGITS = re.compile(r"[0-9]+")
 _extract = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
 
 
@@ -231,22 +235,9 @@ def _strip_accents(text: str) -> str:
 @lru_cache(maxsize=65536)
 def normalize_name(name: str) -> str:
     """'Volvia Sverige AB' -> 'volvia sverige'; 'The Bosch GmbH & Co. KG' -> 'bosch'."""
-    text = (name or "").strip()
-    # Legal forms can stack ("GmbH & Co. KG"); strip until nothing more comes off.
-    for _ in range(3):
-        stripped = basename(text)
-        if stripped == text or not stripped:
-            break
-        text = stripped
-    text = _NON_ALNUM.sub(" ", _strip_accents(text).lower()).strip()
-    text = _strip_spelled_legal_forms(_join_initials(text))
-    tokens = [_transliterate(t) for t in text.split() if t not in NOISE_WORDS]
-    # cleanco takes "UK Ltd" for one legal form: keep the country word, it tells national
-    # subsidiaries of one group apart.
-    for word in _NON_ALNUM.sub(" ", _strip_accents(name or "").lower()).split():
-        place = _transliterate(word)
-        if place in _PLACE_KEYS and place not in tokens:
-            tokens.append(place)
+    text = _join_initials(_NON_ALNUM.sub(" ", _strip_accents(name or "").lower()).strip())
+    tokens = _strip_legal_forms(text.split())
+    tokens = [_transliterate(t) for t in tokens if t not in NOISE_WORDS]
     return " ".join(tokens)[:200]
 
 
@@ -258,15 +249,33 @@ def _join_initials(text: str) -> str:
     return _INITIALS.sub(lambda m: m.group(0).replace(" ", ""), text)
 
 
-def _strip_spelled_legal_forms(text: str) -> str:
-    for _ in range(3):
-        for form in SPELLED_LEGAL_FORMS:
-            if text.endswith(" " + form):
-                text = text[: -len(form) - 1].rstrip()
+def _legal_form_terms() -> tuple[frozenset, int]:
+    """cleanco's legal-form terms (all countries) and ours spelled out, as token tuples
+    normalized like names are. Country words are not legal forms here: cleanco counts "UK"
+    as one, but it tells national subsidiaries of a group apart."""
+    terms = set()
+    raw = [" ".join(term) for _n, term in prepare_default_terms()] + list(SPELLED_LEGAL_FORMS)
+    for term in raw:
+        text = _join_initials(_NON_ALNUM.sub(" ", _strip_accents(term).lower()).strip())
+        tokens = tuple(text.split())
+        if tokens and not (len(tokens) == 1 and tokens[0] in PLACE_WORDS):
+            terms.add(tokens)
+    return frozenset(terms), max(len(t) for t in terms)
+
+
+def _strip_legal_forms(tokens: list[str]) -> list[str]:
+    """Legal forms off the end of the name, repeatedly ("GmbH & Co. KG", "AB (publ)"), but
+    never the whole name. The same term lookup as cleanco's ``basename``, in a fraction of
+    its time: scanning 1M subsidiaries needs keys for 1M names."""
+    stripped = True
+    while stripped and len(tokens) > 1:
+        stripped = False
+        for n in range(min(_LONGEST_TERM, len(tokens) - 1), 0, -1):
+            if tuple(tokens[-n:]) in _LEGAL_TERMS:
+                tokens = tokens[:-n]
+                stripped = True
                 break
-        else:
-            break
-    return text
+    return tokens
 
 
 def _transliterate(token: str) -> str:
@@ -276,6 +285,7 @@ def _transliterate(token: str) -> str:
 
 
 _PLACE_KEYS = frozenset(_transliterate(word) for word in PLACE_WORDS)
+_LEGAL_TERMS, _LONGEST_TERM = _legal_form_terms()
 
 
 def name_block(name_key: str) -> str:
@@ -377,6 +387,8 @@ def names_match(a_key: str, b_key: str) -> bool:
         return True
     if min(len(a_key), len(b_key)) < FUZZY_MIN_LENGTH or abs(len(a_key) - len(b_key)) > NAME_TYPOS:
         return False
+    if _DIGITS.findall(a_key) != _DIGITS.findall(b_key):
+        return False  # "Filial 12" and "Filial 13" are two, however close they look
     if OSA.distance(a_key, b_key, score_cutoff=NAME_TYPOS) <= NAME_TYPOS:
         return True
     a_sorted, b_sorted = " ".join(sorted(a_key.split())), " ".join(sorted(b_key.split()))

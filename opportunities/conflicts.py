@@ -35,11 +35,12 @@ from operator import attrgetter
 from django.db.models import Count, Exists, OuterRef, Q, Value
 from django.db.models.functions import StrIndex, Substr
 from django.utils import timezone
-from rapidfuzz import fuzz, process
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 
 from accounts.matching import (
     FUZZY_MIN_LENGTH,
-    NAME_MATCH_THRESHOLD,
+    NAME_TYPOS,
     CompanyRow,
     duplicate_reasons,
     name_block,
@@ -162,28 +163,31 @@ def _pairs_between_groups(left: list[CompanyRow], right: list[CompanyRow], pairs
 
 def _fuzzy_key_pairs(keys: list[str]) -> Iterator[tuple[int, int]]:
     """Index pairs (i < j) of distinct normalized names in one block that are the same name
-    (``names_match``), pre-selected in bulk by token-sort similarity. A block with more
-    names than ``BLOCK_WINDOW`` is compared in sorted windows (each window with itself and
-    the next), which bounds the cost of a very common first word."""
+    (``names_match``: one typo apart, in their order or with the words sorted). Candidates
+    come from rapidfuzz's bulk distance search with the typo limit as cutoff, so only near
+    names reach the Python rule. A block with more names than ``BLOCK_WINDOW`` is compared
+    in sorted windows (each window with itself and the next), which bounds the cost of a
+    very common first word."""
     usable = [i for i, k in enumerate(keys) if len(k) >= FUZZY_MIN_LENGTH]
     if len(usable) < 2:
         return
     if len(usable) > BLOCK_WINDOW:
         usable.sort(key=lambda i: keys[i])
+    sorted_words = {i: " ".join(sorted(keys[i].split())) for i in usable}
+    seen: set[tuple[int, int]] = set()
     for start in range(0, len(usable), BLOCK_WINDOW):
         window = usable[start : start + 2 * BLOCK_WINDOW]
-        choices = [keys[i] for i in window]
-        for qpos, qi in enumerate(window[:BLOCK_WINDOW]):
-            matches = process.extract(
-                keys[qi],
-                choices,
-                scorer=fuzz.token_sort_ratio,
-                score_cutoff=NAME_MATCH_THRESHOLD,
-                limit=None,
-            )
-            for choice, _score, cpos in matches:
-                if cpos > qpos and names_match(keys[qi], choice):
-                    yield (qi, window[cpos])
+        for variant in (keys, sorted_words):
+            choices = [variant[i] for i in window]
+            for qpos, qi in enumerate(window[:BLOCK_WINDOW]):
+                near = process.extract(
+                    variant[qi], choices, scorer=OSA.distance, score_cutoff=NAME_TYPOS, limit=None
+                )
+                for _choice, _distance, cpos in near:
+                    pair = (qi, window[cpos])
+                    if cpos > qpos and pair not in seen and names_match(keys[qi], keys[pair[1]]):
+                        seen.add(pair)
+                        yield pair
 
 
 def _name_groups(rows: Iterable[CompanyRow], pairs: dict) -> None:
