@@ -67,3 +67,25 @@ def test_import_with_a_bad_row_then_apply(world, page, live_server, login, scree
             == 3
         )
         assert not Subsidiary.objects.filter(name="Volvia Sverige Aktiebolag").exists()
+
+
+def test_swedish_user_profile_and_import_page(world, page, live_server, login, screenshot):
+    from gam.models import User
+
+    User.objects.filter(pk=world.lam_de.pk).update(language="sv", time_zone="Europe/Stockholm")
+    login("lam.de@acme.test")
+    page.goto(f"{live_server.url}/profile/")
+    expect(page.locator("h1")).to_have_text("Min profil")
+    expect(page.locator(".main-nav")).to_contain_text("Globala konton")
+    expect(page.locator(".number-sample")).to_have_text("1\xa0234\xa0567,50")
+    screenshot("profile-sv")
+    page.select_option("#id_language", "en")
+    page.click("main button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    expect(page.locator(".message-success")).to_contain_text("Your profile was saved.")
+    page.goto(f"{live_server.url}/profile/")
+    page.select_option("#id_language", "sv")
+    page.click("main button[type=submit]")
+    page.goto(f"{live_server.url}/import/")
+    expect(page.locator("h1")).to_have_text("Importera kunder, kontakter och affärsmöjligheter")
+    screenshot("import-upload-sv")
