@@ -18,7 +18,7 @@
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -26,7 +26,7 @@ from itertools import islice
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -406,13 +406,20 @@ def hint_text(finding: Finding, account: dict, hidden: list[RecordInfo], user_id
 # --- resolution of what disappeared ---------------------------------------------------------
 
 
-def _auto_resolve(queryset, *, now, note: str) -> int:
-    resolved = 0
-    ids = list(queryset.filter(status__in=ACTIVE).values_list("id", flat=True))
-    for chunk in _chunks(ids, WRITE_CHUNK):
+def _auto_resolve(queryset, *, now, note: str) -> Counter:
+    """Resolves the open / acknowledged conflicts of ``queryset``; returns counts per kind."""
+    resolved: Counter = Counter()
+    rows = list(queryset.filter(status__in=ACTIVE).values_list("id", "kind"))
+    for chunk in _chunks(rows, WRITE_CHUNK):
+        ids = [pk for pk, _kind in chunk]
         with transaction.atomic():
             # Re-check the status under the update: a user may have dismissed one meanwhile.
-            count = Conflict.objects.filter(pk__in=chunk, status__in=ACTIVE).update(
+            still = set(
+                Conflict.objects.select_for_update()
+                .filter(pk__in=ids, status__in=ACTIVE)
+                .values_list("id", flat=True)
+            )
+            Conflict.objects.filter(pk__in=still).update(
                 status=ConflictStatus.RESOLVED, status_changed_at=now, fingerprint=""
             )
             ConflictEvent.objects.bulk_create(
@@ -424,11 +431,24 @@ def _auto_resolve(queryset, *, now, note: str) -> int:
                         at=now,
                         tenant_id=current_tenant_id(),
                     )
-                    for pk in chunk
+                    for pk in ids
+                    if pk in still
                 ]
             )
-            resolved += count
+            resolved.update(kind for pk, kind in chunk if pk in still)
     return resolved
+
+
+def _involving(refs: list[tuple[str, int]]) -> Q:
+    """Conflicts whose records include one of ``refs``: the GIN-indexed JSON containment on
+    PostgreSQL, the key (which spells the records out) elsewhere."""
+    involving = Q()
+    for ref_type, ref_id in refs:
+        if connection.vendor == "postgresql":
+            involving |= Q(records__contains=[{"type": ref_type, "id": ref_id}])
+        else:
+            involving |= Q(key__contains=record_token(ref_type, ref_id))
+    return involving
 
 
 # --- entry points ---------------------------------------------------------------------------
@@ -436,23 +456,28 @@ def _auto_resolve(queryset, *, now, note: str) -> int:
 
 def conflicts_check_record(*, record_type: str, record_id: int) -> dict[str, dict]:
     """Incremental check of one record's neighbourhood (tenant in context): records what it
-    finds, resolves the record's conflicts that no longer hold, alerts. Returns stats per
-    kind."""
+    finds, resolves the record's conflicts that no longer hold, alerts after the commit.
+    One transaction; the number of queries does not grow with the tenant. Returns stats
+    per kind."""
     recorder = Recorder(source="check")
     result: dict[str, dict] = {}
-    for kind, refs, findings in detect.neighbourhood_findings(record_type, record_id):
-        stats = Stats()
-        seen = recorder.record(findings, stats)
+    with transaction.atomic():
+        seen: set[str] = set()
         involving = Q()
-        for ref_type, ref_id in refs:
-            involving |= Q(key__contains=record_token(ref_type, ref_id))
-        stats.resolved = _auto_resolve(
-            Conflict.objects.filter(involving, kind=kind).exclude(key__in=seen),
-            now=recorder.now,
-            note=_("The condition no longer holds (checked after a change)."),
-        )
-        result[kind] = stats.as_dict()
-    transaction.on_commit(recorder.alerts.send)
+        for kind, refs, findings in detect.neighbourhood_findings(record_type, record_id):
+            stats = Stats()
+            seen |= recorder.record(findings, stats)
+            involving |= Q(kind=kind) & _involving(refs)
+            result[kind] = stats.as_dict()
+        if result:
+            resolved = _auto_resolve(
+                Conflict.objects.filter(involving).exclude(key__in=seen),
+                now=recorder.now,
+                note=_("The condition no longer holds (checked after a change)."),
+            )
+            for kind, count in resolved.items():
+                result[kind]["resolved"] = count
+        transaction.on_commit(recorder.alerts.send)
     return result
 
 
@@ -484,7 +509,7 @@ def conflicts_scan_tenant(
                 Conflict.objects.filter(kind=kind, last_seen_at__lt=now),
                 now=now,
                 note=_("The condition no longer holds (full scan)."),
-            )
+            ).total()
             counts[kind] = stats.as_dict()
             if progress:
                 progress(kind, 1, 1)

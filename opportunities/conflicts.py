@@ -110,6 +110,12 @@ def conflict_key(kind: str, refs: Iterable[tuple[str, int]]) -> str:
     return kind + "|" + "|".join(f"{t}:{i}" for t, i in sorted(refs)) + "|"
 
 
+def _values(queryset, stream: bool):
+    """Full scans stream (server-side cursor, ``CHUNK`` rows at a time, bounded memory);
+    a neighbourhood reads its few rows at once."""
+    return queryset.iterator(chunk_size=CHUNK) if stream else queryset
+
+
 def _today() -> date:
     return timezone.localdate()
 
@@ -131,8 +137,8 @@ REASON_TEXT = {
 }
 
 
-def _company_rows(queryset) -> Iterator[CompanyRow]:
-    for values in queryset.values_list(*COMPANY_FIELDS).iterator(chunk_size=CHUNK):
+def _company_rows(queryset, *, stream: bool = True) -> Iterator[CompanyRow]:
+    for values in _values(queryset.values_list(*COMPANY_FIELDS), stream):
         yield CompanyRow(*values)
 
 
@@ -243,7 +249,7 @@ def duplicate_customer_pairs(progress: Progress | None = None) -> dict[tuple[int
 def duplicate_customer_neighbourhood(subsidiary_id: int) -> dict[tuple[int, int], set]:
     """Duplicate pairs of one subsidiary: candidates from its three keys, at most
     ``NEIGHBOURHOOD_LIMIT`` of them, in one indexed query."""
-    found = list(_company_rows(Subsidiary.objects.filter(pk=subsidiary_id)))
+    found = list(_company_rows(Subsidiary.objects.filter(pk=subsidiary_id), stream=False))
     if not found:
         return {}
     me = found[0]
@@ -380,8 +386,8 @@ class OppRow:
         )
 
 
-def _opp_rows(queryset) -> Iterator[OppRow]:
-    for values in queryset.values_list(*OPPORTUNITY_FIELDS).iterator(chunk_size=CHUNK):
+def _opp_rows(queryset, *, stream: bool = True) -> Iterator[OppRow]:
+    for values in _values(queryset.values_list(*OPPORTUNITY_FIELDS), stream):
         yield OppRow(*values)
 
 
@@ -434,13 +440,13 @@ def parallel_opportunity_scan(progress: Progress | None = None) -> Iterator[Find
 
 
 def parallel_opportunity_neighbourhood(opportunity_ids: Iterable[int]) -> Iterator[Finding]:
-    seeds = list(_opp_rows(_open_at_accounts().filter(pk__in=list(opportunity_ids))))
+    seeds = list(_opp_rows(_open_at_accounts().filter(pk__in=list(opportunity_ids)), stream=False))
     if not seeds:
         return
     groups = Q()
     for seed in seeds:
         groups |= Q(global_account_id=seed.global_account_id, product_line_id=seed.product_line_id)
-    rows = list(_opp_rows(_open_at_accounts().filter(groups).order_by("id")))
+    rows = list(_opp_rows(_open_at_accounts().filter(groups).order_by("id"), stream=False))
     by_group: dict[tuple, list[OppRow]] = defaultdict(list)
     for row in rows:
         by_group[(row.global_account_id, row.product_line_id)].append(row)
@@ -512,13 +518,13 @@ def _live_campaigns(today: date):
     return Campaign.objects.filter(global_account__isnull=False, ends_on__gte=today)
 
 
-def _negotiation_rows(queryset) -> Iterator[NegotiationRow]:
-    for values in queryset.values_list(*NEGOTIATION_FIELDS).iterator(chunk_size=CHUNK):
+def _negotiation_rows(queryset, *, stream: bool = True) -> Iterator[NegotiationRow]:
+    for values in _values(queryset.values_list(*NEGOTIATION_FIELDS), stream):
         yield NegotiationRow(OppRow(*values[:-1]), values[-1])
 
 
-def _campaign_rows(queryset) -> Iterator[CampaignRow]:
-    for values in queryset.values_list(*CAMPAIGN_FIELDS).iterator(chunk_size=CHUNK):
+def _campaign_rows(queryset, *, stream: bool = True) -> Iterator[CampaignRow]:
+    for values in _values(queryset.values_list(*CAMPAIGN_FIELDS), stream):
         yield CampaignRow(*values)
 
 
@@ -591,19 +597,27 @@ def campaign_during_negotiation_neighbourhood(
     today = _today()
     campaign_ids, opportunity_ids = list(campaign_ids), list(opportunity_ids)
     if campaign_ids:
-        camps = list(_campaign_rows(_live_campaigns(today).filter(pk__in=campaign_ids)))
+        camps = list(
+            _campaign_rows(_live_campaigns(today).filter(pk__in=campaign_ids), stream=False)
+        )
         accounts = {c.global_account_id for c in camps}
         if accounts:
-            negs = list(_negotiation_rows(_negotiations().filter(global_account_id__in=accounts)))
+            negs = list(
+                _negotiation_rows(
+                    _negotiations().filter(global_account_id__in=accounts), stream=False
+                )
+            )
             for campaign in camps:
                 same = [n for n in negs if n.opp.global_account_id == campaign.global_account_id]
                 yield from _clashes([campaign], same, today)
     if opportunity_ids:
-        negs = list(_negotiation_rows(_negotiations().filter(pk__in=opportunity_ids)))
+        negs = list(_negotiation_rows(_negotiations().filter(pk__in=opportunity_ids), stream=False))
         accounts = {n.opp.global_account_id for n in negs}
         if accounts:
             camps = list(
-                _campaign_rows(_live_campaigns(today).filter(global_account_id__in=accounts))
+                _campaign_rows(
+                    _live_campaigns(today).filter(global_account_id__in=accounts), stream=False
+                )
             )
             for negotiation in negs:
                 same = [
@@ -715,7 +729,11 @@ def framework_agreement_missed_neighbourhood(
     today = _today()
     opportunity_ids = list(opportunity_ids)
     if opportunity_ids:
-        opps = list(_opp_rows(_open_opportunities_at_accounts().filter(pk__in=opportunity_ids)))
+        opps = list(
+            _opp_rows(
+                _open_opportunities_at_accounts().filter(pk__in=opportunity_ids), stream=False
+            )
+        )
         accounts = {o.global_account_id for o in opps}
         if accounts:
             cover, countries = _coverage(
@@ -731,7 +749,7 @@ def framework_agreement_missed_neighbourhood(
             opps = _open_opportunities_at_accounts().filter(
                 global_account_id=account_id, country_id__in=covered_countries
             )
-            for opp in _opp_rows(opps.order_by("id")):
+            for opp in _opp_rows(opps.order_by("id"), stream=False):
                 yield from _missed(opp, cover, countries)
 
 
