@@ -65,6 +65,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="apply bench/proposed_indexes.sql to the bench database first",
     )
     parser.add_argument("--only", default="", help="only cases whose name contains this")
+    parser.add_argument(
+        "--kinds", default="list,dashboard,page", help="which cases: list, dashboard, page"
+    )
     parser.add_argument("--skip-http", action="store_true")
     parser.add_argument("--skip-scan", action="store_true")
     parser.add_argument("--client", choices=["auto", "wrk", "python"], default="auto")
@@ -167,7 +170,12 @@ def main(argv: list[str] | None = None) -> int:
     else:
         results["connects_as"] = "the owner (no row-level-security role in this schema)"
     print(f"bench: the app connects as {results['connects_as']}", flush=True)
-    cases = [c for c in measure.cases(personas, meta["personas"]) if args.only in c.name]
+    kinds = set(args.kinds.split(","))
+    cases = [
+        c
+        for c in measure.cases(personas, meta["personas"])
+        if args.only in c.name and c.kind in kinds
+    ]
     results["load_before"] = os.getloadavg()
     print(f"bench: in-process pass ({len(cases)} cases) ...", flush=True)
     results["inprocess"] = measure.in_process(cases, repeat=args.repeat)
