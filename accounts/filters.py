@@ -63,7 +63,9 @@ class SubsidiaryFilter(django_filters.FilterSet):
     global_account = IdOrNoneFilter(field_name="global_account")
     country = CountryCodeFilter()
     owner = IdOrNoneFilter(field_name="owner")
-    search = django_filters.CharFilter(method="filter_search")
+    search = django_filters.CharFilter(
+        field_name="name", lookup_expr="icontains", help_text="Part of the name."
+    )
     ordering = django_filters.OrderingFilter(
         fields=(("name", "name"), ("country__code", "country"), ("created_at", "created_at"))
     )
@@ -71,9 +73,6 @@ class SubsidiaryFilter(django_filters.FilterSet):
     class Meta:
         model = Subsidiary
         fields: list[str] = []
-
-    def filter_search(self, qs, name, value):
-        return qs.filter(Q(name__icontains=value) | Q(registration_number__icontains=value))
 
 
 class ContactFilter(django_filters.FilterSet):

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from django.db.models import BooleanField as BooleanFieldType
 from django.db.models import (
+    Case,
     Count,
     Exists,
     IntegerField,
@@ -37,6 +38,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Value,
+    When,
 )
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -61,7 +63,6 @@ from teams.selectors import (
     global_accounts_of_team,
     global_accounts_visible_to,
     local_manager_in_country_exists,
-    subsidiaries_changeable_by,
     subsidiaries_visible_to,
 )
 
@@ -180,8 +181,20 @@ def subsidiaries_for_list(user: User) -> QuerySet[Subsidiary]:
     )
     if user.is_tenant_admin:
         return qs.annotate(can_change=Value(True, output_field=BooleanFieldType()))
+    # The same rule as teams.selectors.subsidiaries_changeable_by, on the row itself: a
+    # nested "pk in (changeable subsidiaries)" makes PostgreSQL compute that set for the
+    # whole tenant before it cuts the page.
     return qs.annotate(
-        can_change=Exists(subsidiaries_changeable_by(user).filter(pk=OuterRef("pk")))
+        can_change=Case(
+            When(
+                Q(owner=user)
+                | Q(account_perm_exists(user, CHANGE))
+                | Q(local_manager_in_country_exists(user, "global_account", "country")),
+                then=Value(True),
+            ),
+            default=Value(False),
+            output_field=BooleanFieldType(),
+        )
     )
 
 
