@@ -103,6 +103,15 @@ def seed(ctx) -> None:
         .annotate(total=Sum("amount_reporting"))
         .order_by()
     }
+    won_by_line = {
+        (r["global_account"], r["product_line"]): r["total"]
+        for r in Opportunity.objects.filter(
+            status=OpportunityStatus.WON, close_date__year=today.year
+        )
+        .values("global_account", "product_line")
+        .annotate(total=Sum("amount_reporting"))
+        .order_by()
+    }
     sponsored = 0
     plans = {}
     for account in accounts:
@@ -110,13 +119,11 @@ def seed(ctx) -> None:
         sponsor = next((m.user for m in team if m.role == TeamRole.SPONSOR), None)
         overdue = sponsor is not None and sponsored == 1
         sponsored += sponsor is not None
-        plans[account.name] = _plan(
-            account, team, sponsor, overdue, lines, won, today, admin=ctx.users.get("admin")
-        )
+        plans[account.name] = _plan(account, team, sponsor, overdue, lines, won, won_by_line, today)
     ctx.extra["plans"] = plans
 
 
-def _plan(account, team, sponsor, overdue, lines, won, today, *, admin) -> AccountPlan:
+def _plan(account, team, sponsor, overdue, lines, won, won_by_line, today) -> AccountPlan:
     gam = account.manager
     locals_ = [m for m in team if m.role == TeamRole.LOCAL_ACCOUNT_MANAGER]
     interval = (
@@ -140,7 +147,7 @@ def _plan(account, team, sponsor, overdue, lines, won, today, *, admin) -> Accou
         record.save(update_fields=["history_date"])
     plan.refresh_from_db()
 
-    objectives = _objectives(plan, account, locals_, lines, won, today, gam)
+    objectives = _objectives(plan, account, locals_, lines, won, won_by_line, today, gam)
     _actions(plan, account, gam, locals_, objectives, today)
     for membership in locals_:
         notes = ADAPTATION_NOTES.get(membership.country.code)
@@ -193,7 +200,7 @@ def _texts(account) -> dict:
     }
 
 
-def _objectives(plan, account, locals_, lines, won, today, gam) -> list:
+def _objectives(plan, account, locals_, lines, won, won_by_line, today, gam) -> list:
     year_end = date(today.year, 12, 31)
     won_total = sum((v or 0 for (a, _c), v in won.items() if a == account.pk), Decimal(0))
     objectives = [
@@ -225,7 +232,12 @@ def _objectives(plan, account, locals_, lines, won, today, gam) -> list:
                 plan=plan,
                 actor=gam,
                 title="Service contracts across the group",
-                target_amount=Decimal(80_000),
+                target_amount=_nice(
+                    max(
+                        (won_by_line.get((account.pk, service.pk)) or 0) * Decimal("1.3"),
+                        Decimal(80_000),
+                    )
+                ),
                 target_date=year_end,
                 product_line=service,
             )

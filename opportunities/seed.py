@@ -193,6 +193,7 @@ class _Seeder:
         self.product_lines = product_lines
         self.plan = _Plan()
         self.created: list[Opportunity] = []
+        self.open_deals = 0
         self.overlaps: dict[str, list] = {}
         self.subsidiaries = self._subsidiaries()
         self.accounts = self._accounts()
@@ -554,8 +555,13 @@ class _Seeder:
             owner=owner,
             lost_after=self.rng.choice(FUNNEL) if phase == Phase.LOST else None,
             splits=splits,
-            stalled_days=self.rng.choice((1, 3, 8, 15, 45)) if phase in OPEN else None,
+            stalled_days=self._stalled_days() if phase in OPEN else None,
         )
+
+    def _stalled_days(self) -> int:
+        """Days since the last stage move: every ninth open deal has been stuck for weeks."""
+        self.open_deals += 1
+        return 45 if self.open_deals % 9 == 0 else self.rng.choice((1, 3, 6, 10, 15, 20))
 
     # --- activities, campaigns, leads ---------------------------------------------------
 

@@ -13,15 +13,21 @@ from opportunities.models import OPEN_PHASES, Phase
 PHASE_LABELS = dict(Phase.choices)
 
 
+WON_COLOR, LOST_COLOR = "#15803d", "#b91c1c"
+
+
 def _num(value: Decimal | None) -> float:
     return float(value or 0)
 
 
-def _bar(labels, datasets, *, stacked=False, horizontal=False, percent=False) -> dict:
+def _bar(labels, datasets, *, stacked=False, horizontal=False, percent=False, colors=None) -> dict:
+    rows = [{"label": str(label), "data": data} for label, data in datasets]
+    for row, color in zip(rows, colors or [], strict=False):
+        row["color"] = color
     return {
         "type": "bar",
         "labels": [str(label) for label in labels],
-        "datasets": [{"label": str(label), "data": data} for label, data in datasets],
+        "datasets": rows,
         "stacked": stacked,
         "horizontal": horizontal,
         "percent": percent,
@@ -54,6 +60,7 @@ def won_lost_by_country(won: list[dict], lost: list[dict]) -> dict:
             (_("Won"), [_num(won_by.get(c)) for c in countries]),
             (_("Lost"), [_num(lost_by.get(c)) for c in countries]),
         ],
+        colors=[WON_COLOR, LOST_COLOR],  # green and red: read at a glance
     )
 
 

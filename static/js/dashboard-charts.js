@@ -12,7 +12,7 @@
     const datasets = spec.datasets.map((dataset, i) => ({
       label: dataset.label,
       data: dataset.data,
-      backgroundColor: doughnut ? COLORS : COLORS[i % COLORS.length],
+      backgroundColor: dataset.color || (doughnut ? COLORS : COLORS[i % COLORS.length]),
       borderWidth: doughnut ? 1 : 0,
     }));
     const format = (value) => (spec.percent ? value + " %" : number.format(value));
