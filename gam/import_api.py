@@ -20,6 +20,9 @@ from gam.import_files import MAX_FILE_BYTES
 from gam.import_views import jobs_visible_to
 from gam.models import Country, ImportJob
 
+# A job's preview can have 100,000 rows; the API shows the first ones (the page paginates).
+PREVIEW_ROWS = 1000
+
 
 class ImportUploadSerializer(serializers.Serializer):
     file = serializers.FileField()
@@ -47,7 +50,9 @@ class ImportJobSerializer(serializers.ModelSerializer):
     country = serializers.SlugRelatedField(slug_field="code", read_only=True)
     errors = ImportRowErrorSerializer(many=True, read_only=True)
     summary = serializers.DictField(read_only=True)
-    preview = serializers.ListField(child=serializers.DictField(), read_only=True)
+    preview = serializers.SerializerMethodField(
+        help_text=f"What each row does, first {PREVIEW_ROWS} rows; errors has every bad row."
+    )
 
     class Meta:
         model = ImportJob
@@ -68,6 +73,9 @@ class ImportJobSerializer(serializers.ModelSerializer):
             "finished_at",
         ]
         read_only_fields = fields
+
+    def get_preview(self, job) -> list[dict]:
+        return job.preview[:PREVIEW_ROWS]
 
 
 class ImportJobListSerializer(ImportJobSerializer):

@@ -13,7 +13,6 @@ import csv
 import datetime
 import io
 import re
-import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -140,9 +139,10 @@ def _csv_rows(data: bytes) -> list[list[str]]:
 def _xlsx_rows(data: bytes) -> list[list[str]]:
     from openpyxl import load_workbook
 
+    # Whatever a damaged or foreign file makes openpyxl raise is the file's problem (400).
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+    except Exception as exc:  # noqa: BLE001
         raise FileError(_("This Excel file cannot be read (%(error)s).") % {"error": exc}) from exc
     try:
         sheet = workbook.worksheets[0]
@@ -152,6 +152,8 @@ def _xlsx_rows(data: bytes) -> list[list[str]]:
             if len(rows) > MAX_ROWS + 1:
                 break
         return rows
+    except Exception as exc:  # noqa: BLE001
+        raise FileError(_("This Excel file cannot be read (%(error)s).") % {"error": exc}) from exc
     finally:
         workbook.close()
 
