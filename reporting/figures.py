@@ -34,7 +34,7 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from accounts.models import GlobalAccount, PlanObjective, Subsidiary
-from accounts.plan_selectors import actions_overdue, next_review_expression
+from accounts.plan_selectors import actions_overdue, next_review_expression, objectives_progress
 from gam.models import Country, User
 from opportunities.models import (
     Activity,
@@ -163,45 +163,31 @@ def open_conflicts_count(account: GlobalAccount) -> int:
 
 
 def objective_progress(user: User, account: GlobalAccount) -> list[dict]:
-    """Each plan objective with the amount won towards it: won opportunities (that the user
-    sees) closing from 1 January of the target date's year up to the target date, in the
-    objective's country and product line where it names one. Two queries."""
+    """Each plan objective with the amount won towards it (accounts.plan_selectors: won
+    opportunities that the user sees, closing from 1 January of the target date's year up
+    to the target date, in the objective's country and product line where it names one).
+    Two queries."""
     objectives = list(
         PlanObjective.objects.filter(plan__global_account=account).select_related(
-            "country", "product_line"
+            "plan", "country", "product_line"
         )
     )
-    if not objectives:
-        return []
-    today = timezone.localdate()
-    sums = {}
-    for objective in objectives:
-        last = objective.target_date or _year_bounds(today)[1]
-        condition = Q(close_date__range=(date(last.year, 1, 1), last))
-        if objective.country_id:
-            condition &= Q(country_id=objective.country_id)
-        if objective.product_line_id:
-            condition &= Q(product_line_id=objective.product_line_id)
-        sums[f"o{objective.pk}"] = Sum("amount_reporting", filter=condition)
-    won = account_opportunities(user, account).filter(status=OpportunityStatus.WON)
-    totals = won.aggregate(**sums)
-    result = []
-    for objective in objectives:
-        achieved = money(totals[f"o{objective.pk}"])
-        target = objective.target_amount
-        result.append(
-            {
-                "objective": objective,
-                "id": objective.pk,
-                "title": objective.title,
-                "country": objective.country.code if objective.country else None,
-                "target_amount": money(target) if target is not None else None,
-                "target_date": objective.target_date,
-                "achieved": achieved,
-                "percent": _ratio(achieved, target) if target else None,
-            }
-        )
-    return result
+    progress = objectives_progress(user, objectives)
+    return [
+        {
+            "objective": objective,
+            "id": objective.pk,
+            "title": objective.title,
+            "country": objective.country.code if objective.country else None,
+            "target_amount": (
+                money(objective.target_amount) if objective.target_amount is not None else None
+            ),
+            "target_date": objective.target_date,
+            "achieved": progress[objective.pk].achieved,
+            "percent": progress[objective.pk].percent,
+        }
+        for objective in objectives
+    ]
 
 
 def overdue_actions_of_account(account: GlobalAccount, *, today: date | None = None):
