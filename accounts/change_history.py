@@ -15,6 +15,7 @@ from datetime import datetime
 
 from django.db.models import Model, OuterRef, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
+from simple_history import utils
 
 # Fields whose values are ids of other rows: shown by name, not by number.
 _RELATED_LABELS = {
@@ -26,6 +27,7 @@ _RELATED_LABELS = {
     "global_account": ("accounts", "GlobalAccount"),
     "subsidiary": ("accounts", "Subsidiary"),
     "reports_to": ("accounts", "Contact"),
+    "countries": ("gam", "Country"),
 }
 # Fields nobody edits by hand: their changes follow others and are noise in a history.
 _IGNORED = {"manager", "created_at", "score", "tier_override_by"}
@@ -45,6 +47,7 @@ class FieldChange:
     label: str
     old: object
     new: object
+    many: bool = False  # a many-to-many field (its history rows follow the record's save)
 
 
 @dataclass
@@ -71,13 +74,34 @@ def _recent(history: QuerySet, limit: int) -> list:
     )
 
 
+def _m2m_members(rows: list, prevs: dict) -> dict[tuple[str, int], set]:
+    """{(m2m field, history id): ids of the related rows} for the rows and their
+    predecessors, one query per many-to-many field (agreement countries)."""
+    members: dict[tuple[str, int], set] = {}
+    if not rows:
+        return members
+    ids = [r.history_id for r in rows] + list(prevs)
+    for m2m in getattr(rows[0], "_history_m2m_fields", []):
+        through = getattr(rows[0], m2m.name).model
+        target = utils.get_m2m_reverse_field_name(m2m)
+        for history_id, related_id in through.objects.filter(history_id__in=ids).values_list(
+            "history_id", f"{target}_id"
+        ):
+            members.setdefault((m2m.name, history_id), set()).add(related_id)
+        for history_id in ids:
+            members.setdefault((m2m.name, history_id), set())
+    return members
+
+
 def changes_of(histories: list[QuerySet], *, limit: int = 25) -> list[ChangeEntry]:
     """The newest ``limit`` changes across the given historical querysets, newest first."""
     entries: list[tuple[object, object | None]] = []
+    members: dict[tuple[str, int], set] = {}
     for history in histories:
         rows = _recent(history, limit)
         prev_ids = [r.prev_history_id for r in rows if r.prev_history_id]
         prevs = {p.history_id: p for p in history.model.objects.filter(history_id__in=prev_ids)}
+        members.update(_m2m_members(rows, prevs))
         entries.extend((row, prevs.get(row.prev_history_id)) for row in rows)
     entries.sort(key=lambda pair: (pair[0].history_date, pair[0].history_id), reverse=True)
     entries = entries[:limit]
@@ -104,6 +128,16 @@ def changes_of(histories: list[QuerySet], *, limit: int = 25) -> list[ChangeEntr
                 if change.field in _RELATED_LABELS:
                     ids = wanted.setdefault(_RELATED_LABELS[change.field], set())
                     ids.update(v for v in (change.old, change.new) if v is not None)
+            for m2m in _m2m_fields(row):
+                old_ids = members.get((m2m.name, prev.history_id), set())
+                new_ids = members.get((m2m.name, row.history_id), set())
+                if old_ids != new_ids:
+                    changes.append(
+                        FieldChange(m2m.name, str(m2m.verbose_name), old_ids, new_ids, many=True)
+                    )
+                    if m2m.name in _RELATED_LABELS:
+                        key = _RELATED_LABELS[m2m.name]
+                        wanted.setdefault(key, set()).update(old_ids | new_ids)
             if not changes:
                 continue  # only ignored fields changed (e.g. the score was recomputed)
         result.append(
@@ -119,13 +153,54 @@ def changes_of(histories: list[QuerySet], *, limit: int = 25) -> list[ChangeEntr
                 changes=changes,
             )
         )
+    result = _coalesce(result)
     _label_related(result, wanted)
     return result
 
 
+# One save of a record with a many-to-many field writes several history rows (the record,
+# then one per step of setting the many-to-many: remove, add). Those follow-up rows, by the
+# same person within seconds, are folded into the save they belong to.
+_SAME_CHANGE_SECONDS = 5
+
+
+def _coalesce(entries: list[ChangeEntry]) -> list[ChangeEntry]:
+    kept: list[ChangeEntry] = []
+    for entry in entries:  # newest first
+        newer = kept[-1] if kept else None
+        if (
+            newer is not None
+            and (newer.kind, newer.object_id, newer.who) == (entry.kind, entry.object_id, entry.who)
+            and (newer.when - entry.when).total_seconds() <= _SAME_CHANGE_SECONDS
+            and "-" not in (newer.action, entry.action)
+            and newer.changes
+            and all(c.many for c in newer.changes)
+        ):
+            if entry.action == "+":
+                newer.action, newer.action_label, newer.changes = "+", entry.action_label, []
+            elif newer.action != "+":
+                by_field = {c.field: c for c in newer.changes}
+                for change in entry.changes:
+                    if change.field in by_field:
+                        by_field[change.field].old = change.old  # the older value wins
+                    else:
+                        newer.changes.append(change)
+                newer.changes = [c for c in newer.changes if c.old != c.new]
+                if not newer.changes:
+                    kept.pop()  # changed and changed back: nothing to show
+            newer.when = entry.when
+            continue
+        kept.append(entry)
+    return kept
+
+
+def _m2m_fields(row) -> list:
+    return list(getattr(row, "_history_m2m_fields", []))
+
+
 def _m2m_names(row) -> list[str]:
-    # Many-to-many history (agreement countries) would cost a query per row to diff.
-    return [f.name for f in getattr(row, "_history_m2m_fields", [])]
+    # simple_history diffs many-to-many fields with two queries per row: done above instead.
+    return [f.name for f in _m2m_fields(row)]
 
 
 def _label_related(entries: list[ChangeEntry], wanted: dict[tuple[str, str], set]) -> None:
@@ -141,5 +216,10 @@ def _label_related(entries: list[ChangeEntry], wanted: dict[tuple[str, str], set
             key = _RELATED_LABELS.get(change.field)
             if key:
                 labels = names.get(key, {})
-                change.old = labels.get(change.old, change.old)
-                change.new = labels.get(change.new, change.new)
+                change.old, change.new = _label(change.old, labels), _label(change.new, labels)
+
+
+def _label(value, labels: dict):
+    if isinstance(value, set):
+        return ", ".join(sorted(str(labels.get(v, v)) for v in value)) or None
+    return labels.get(value, value)

@@ -211,6 +211,10 @@ def test_account_page_history_shows_who_changed_what(crm, web, in_tenant):
         sub = Subsidiary.objects.get(pk=crm.sub_de.pk)
         services.subsidiary_update(actor=crm.lam_de, subsidiary=sub, website="volvia.de")
         services.contact_update(actor=crm.gam, contact=crm.ceo, title="Chief executive")
+        agreement = FrameworkAgreement.objects.get(pk=crm.agreement.pk)
+        services.framework_agreement_update(
+            actor=crm.gam, agreement=agreement, countries=[crm.de, crm.fr]
+        )
     changes = web(crm.gam).get(f"/global-accounts/{crm.account.pk}/").context["changes"]
     described = {
         (c.who.display_name if c.who else None, c.object_name, f.field, str(f.old), str(f.new))
@@ -221,6 +225,12 @@ def test_account_page_history_shows_who_changed_what(crm, web, in_tenant):
     assert ("Lukas LAM", "Volvia Deutschland GmbH", "website", "", "volvia.de") in described
     assert ("Greta GAM", "Cecilia CEO", "title", "CEO", "Chief executive") in described
     assert any(c.action == "+" and c.object_name == "Volvia frame 2026" for c in changes)
+    assert (
+        "Volvia frame 2026",
+        "countries",
+        "Germany (DE), Sweden (SE)",
+        "France (FR), Germany (DE)",
+    ) in {(c.object_name, f.field, f.old, f.new) for c in changes for f in c.changes}
 
 
 def test_account_page_conflict_count_and_links(crm, web):
