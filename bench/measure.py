@@ -27,6 +27,7 @@ from rest_framework.authtoken.models import Token
 
 from bench import handwritten
 from gam.models import User
+from gam.tenancy import tenant_context
 
 LIST_P95_MS = 100.0
 DASHBOARD_P95_MS = 250.0
@@ -67,7 +68,7 @@ def personas(ids: dict) -> dict[str, Persona]:
     manager of the large account in its headquarters market, owner of local customers)."""
     made = {}
     for role, key in (("admin", "admin_id"), ("gam", "gam_id"), ("rep", "rep_id")):
-        user = User.objects.select_related("tenant").get(pk=ids[key])
+        user = User.objects.select_related("tenant", "country").get(pk=ids[key])
         token, _ = Token.objects.get_or_create(user=user)
         made[role] = Persona(role, user, token.key, _session_for(user))
     return made
@@ -284,11 +285,14 @@ def explain_slowest(all_cases: list[Case], rows: list[dict], limit: int = 6) -> 
         reverse=True,
     )[:limit]
     plans = []
+    by_name = {(c.name, c.role): c for c in all_cases}
     for row in ranked:
         sql = row["slowest_query"]
         if not sql.lstrip().upper().startswith("SELECT"):
             continue
-        with connection.cursor() as cursor:
+        tenant_id = by_name[(row["case"], row["role"])].persona.user.tenant_id
+        # In the user's tenant, as the request ran (row-level security follows the context).
+        with tenant_context(tenant_id), connection.cursor() as cursor:
             cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
             plan = [line for (line,) in cursor.fetchall()]
         plans.append(

@@ -71,6 +71,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--skip-http", action="store_true")
     parser.add_argument("--skip-scan", action="store_true")
     parser.add_argument("--client", choices=["auto", "wrk", "python"], default="auto")
+    parser.add_argument("--output", type=Path, default=RESULTS, help="directory of the results")
     return parser.parse_args(argv)
 
 
@@ -197,12 +198,13 @@ def main(argv: list[str] | None = None) -> int:
     results["scan"] = measure.scan(skip=args.skip_scan, scale=args.scale)
     results["load_after"] = os.getloadavg()
     results["seconds"] = round(time.monotonic() - started, 1)
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "latest.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
+    out = args.output
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "latest.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
     text = report.markdown(results)
-    (RESULTS / "latest.md").write_text(text)
+    (out / "latest.md").write_text(text)
     print(text)
-    print(f"bench: written {RESULTS / 'latest.md'} and latest.json")
+    print(f"bench: written {out / 'latest.md'} and latest.json")
     return 0
 
 
