@@ -4,7 +4,9 @@ tenant in context, for the row-level-security policies of ``gam.rls``.
 The settings use it (``ENGINE = "gam.db.postgresql"``) whenever the database is PostgreSQL.
 The tenant is set lazily, right before the first query that runs under another tenant than
 the connection has, so activating a tenant costs nothing until it is used, and a request
-costs one extra query. This module must not import models (backends load while models do).
+costs one extra query; none at all for a superuser connection (the test suite, an owner
+that is a superuser), which RLS never binds. This module must not import models (backends
+load while models do).
 """
 
 from __future__ import annotations
@@ -52,8 +54,10 @@ def sync_tenant_setting(connection) -> None:
     state: TenantSettingState = connection.rls_state
     if state.paused or connection.needs_rollback:
         return
-    desired = current_tenant_id_or_none()
     in_transaction = not connection.get_autocommit()
+    if _is_superuser(connection):
+        return  # RLS never binds a superuser: the setting would change nothing
+    desired = current_tenant_id_or_none()
     current = state.current(in_transaction)
     if current is not _UNKNOWN and current == desired:
         return
@@ -76,6 +80,18 @@ def sync_tenant_setting(connection) -> None:
         state.local = desired
     else:
         state.session = desired
+
+
+def _is_superuser(connection) -> bool:
+    """From the server's parameter report (updated by SET ROLE): no query needed."""
+    raw = connection.connection
+    info = getattr(raw, "info", None)  # psycopg 3
+    if info is not None and hasattr(info, "parameter_status"):
+        value = info.parameter_status("is_superuser")
+        value = value.decode() if isinstance(value, bytes) else value
+    else:  # psycopg2
+        value = raw.get_parameter_status("is_superuser")
+    return value == "on"
 
 
 def rls_execute_wrapper(execute, sql, params, many, context):
