@@ -116,7 +116,9 @@ def markdown(results: dict) -> str:
     else:
         lines.append(f"`bench.scan.main` for sizes {scan['sizes']}: {scan['seconds']} s.")
         result = scan.get("result")
-        if isinstance(result, list | dict):
+        if isinstance(result, dict) and isinstance(result.get("table"), str):
+            lines += ["", result["table"]]
+        elif isinstance(result, list | dict):
             lines += ["", "```", _pretty(result), "```"]
 
     if results.get("explain"):
