@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import NoReverseMatch, reverse
 
 from accounts import services
 from accounts.models import (
@@ -239,6 +240,22 @@ def test_account_page_conflict_count_and_links(crm, web):
     body = _body(response)
     assert f"/dashboards/accounts/{crm.account.pk}/" in body
     assert f"/global-accounts/{crm.account.pk}/timeline/" in body
+    try:
+        conflicts = reverse("conflicts:conflict_list")
+    except NoReverseMatch:
+        conflicts = None
+    if conflicts:
+        assert f"{conflicts}?global_account={crm.account.pk}" in body
+
+
+@pytest.mark.parametrize(
+    ("role", "sees"),
+    [("admin", True), ("gam", True), ("lam_de", True), ("sponsor", True), ("rep", False)],
+)
+def test_subsidiary_page_lists_opportunities_only_for_those_who_see_them(crm, web, role, sees):
+    f.OpportunityFactory(tenant=crm.acme, subsidiary=crm.sub_de, name="Hamburg valves")
+    body = _body(web(getattr(crm, role)).get(f"/customers/{crm.sub_de.pk}/"))
+    assert ("Hamburg valves" in body) == sees
 
 
 def test_other_tenant_gets_404_on_every_customer_page(crm, web):
