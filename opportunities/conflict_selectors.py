@@ -55,7 +55,7 @@ class RecordsInvolve(Expression):
         super().__init__(output_field=BooleanField())
         self.record_type = record_type
         self.records = F("records")
-        self.ids = Subquery(ids)
+        self.ids = Subquery(ids.order_by())  # a set of ids: no ORDER BY in the subquery
 
     def get_source_expressions(self):
         return [self.records, self.ids]
