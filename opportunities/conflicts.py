@@ -10,7 +10,9 @@ Cost stays near linear because nothing is compared all-pairs:
 - ``duplicate_customer``: candidates share a blocking key. Registration and domain keys are
   grouped in SQL (GROUP BY key HAVING count(*) > 1); names are streamed ordered by
   ``name_block`` (the first token of the normalized name) and fuzzy-matched only inside a
-  block, one block in memory at a time. See ``accounts.matching.duplicate_reasons`` for what
+  block, one block in memory at a time, through a deletion neighbourhood (linear in the
+  block); a second pass ordered by the other words catches a typo in the first word. See
+  ``accounts.matching.duplicate_reasons`` for what
   counts as a duplicate (group companies already linked to one global account do not).
 - ``parallel_opportunity``: open opportunities grouped by (global account, product line).
 - ``campaign_during_negotiation``: campaigns and negotiations merge-joined by global account.
@@ -35,12 +37,9 @@ from operator import attrgetter
 from django.db.models import Count, Exists, OuterRef, Q, Value
 from django.db.models.functions import StrIndex, Substr
 from django.utils import timezone
-from rapidfuzz import process
-from rapidfuzz.distance import OSA
 
 from accounts.matching import (
     FUZZY_MIN_LENGTH,
-    NAME_TYPOS,
     CompanyRow,
     duplicate_reasons,
     name_block,
@@ -52,7 +51,7 @@ from opportunities.models import Campaign, ConflictKind, Opportunity, Opportunit
 
 CHUNK = 2000  # rows per server-side fetch
 GROUP_CAP = 50  # beyond this many records in one cluster, pair with the oldest only
-BLOCK_WINDOW = 2000  # distinct names compared at once inside one (very large) block
+SMALL_BLOCK = 32  # blocks up to this many names are compared pair by pair
 NEIGHBOURHOOD_LIMIT = 2000  # candidates read for one record's incremental check
 
 Progress = Callable[[str, int, int], None]
@@ -167,46 +166,56 @@ def _pairs_between_groups(left: list[CompanyRow], right: list[CompanyRow], pairs
                 pairs[(min(a.id, b.id), max(a.id, b.id))].update(reasons)
 
 
-def _fuzzy_key_pairs(keys: list[str]) -> Iterator[tuple[int, int]]:
+def _fuzzy_key_pairs(keys: list[str], *, first_word_only: bool = False):
     """Index pairs (i < j) of distinct normalized names in one block that are the same name
-    (``names_match``: one typo apart, in their order or with the words sorted). Candidates
-    come from rapidfuzz's bulk distance search with the typo limit as cutoff, so only near
-    names reach the Python rule. A block with more names than ``BLOCK_WINDOW`` is compared
-    in sorted windows (each window with itself and the next), which bounds the cost of a
-    very common first word."""
+    (``names_match``: one typo apart). A small block is compared pair by pair; a large one
+    through a deletion neighbourhood (the SymSpell idea): every name, and every name with one
+    letter deleted, goes into a hash bucket, and two names one typo apart always share a
+    bucket. That is linear in the block, however common its first word. With
+    ``first_word_only`` (the second pass, where the other words are equal) only the first
+    word's deletions are hashed."""
     usable = [i for i, k in enumerate(keys) if len(k) >= FUZZY_MIN_LENGTH]
     if len(usable) < 2:
         return
-    if len(usable) > BLOCK_WINDOW:
-        usable.sort(key=lambda i: keys[i])
-    sorted_words = {i: " ".join(sorted(keys[i].split())) for i in usable}
+    if len(usable) <= SMALL_BLOCK:
+        for x, i in enumerate(usable):
+            for j in usable[x + 1 :]:
+                if names_match(keys[i], keys[j]):
+                    yield (i, j)
+        return
+    buckets: dict[str, list[int]] = defaultdict(list)
+    for i in usable:
+        word = keys[i].split(" ", 1)[0] if first_word_only else keys[i]
+        buckets[word].append(i)
+        for p in range(len(word)):
+            buckets[word[:p] + word[p + 1 :]].append(i)
     seen: set[tuple[int, int]] = set()
-    for start in range(0, len(usable), BLOCK_WINDOW):
-        window = usable[start : start + 2 * BLOCK_WINDOW]
-        for variant in (keys, sorted_words):
-            choices = [variant[i] for i in window]
-            for qpos, qi in enumerate(window[:BLOCK_WINDOW]):
-                near = process.extract(
-                    variant[qi], choices, scorer=OSA.distance, score_cutoff=NAME_TYPOS, limit=None
-                )
-                for _choice, _distance, cpos in near:
-                    pair = (qi, window[cpos])
-                    if cpos > qpos and pair not in seen and names_match(keys[qi], keys[pair[1]]):
-                        seen.add(pair)
+    for members in buckets.values():
+        if len(members) < 2:
+            continue
+        for x, i in enumerate(members):
+            for j in members[x + 1 :]:
+                pair = (i, j) if i < j else (j, i)
+                if pair not in seen:
+                    seen.add(pair)
+                    if names_match(keys[pair[0]], keys[pair[1]]):
                         yield pair
 
 
-def _name_groups(rows: Iterable[CompanyRow], pairs: dict) -> None:
-    """One block: the same names (exact) pair up, and so do names one typo apart."""
+def _name_groups(rows: Iterable[CompanyRow], pairs: dict, *, second_pass: bool = False) -> None:
+    """One block: the same names (exact) pair up, and so do names one typo apart. The
+    second pass only looks for a typo in the first word (exact names were paired in the
+    first)."""
     by_name: dict[str, list[CompanyRow]] = {}
     for row in rows:
         by_name.setdefault(row.name_key, []).append(row)
-    for group in by_name.values():
-        if len(group) > 1:
-            _pairs_in_group(group, pairs, names_equal=True)
+    if not second_pass:
+        for group in by_name.values():
+            if len(group) > 1:
+                _pairs_in_group(group, pairs, names_equal=True)
     if len(by_name) > 1:
         keys = list(by_name)
-        for i, j in _fuzzy_key_pairs(keys):
+        for i, j in _fuzzy_key_pairs(keys, first_word_only=second_pass):
             _pairs_between_groups(by_name[keys[i]], by_name[keys[j]], pairs)
 
 
@@ -242,7 +251,7 @@ def duplicate_customer_pairs(progress: Progress | None = None) -> dict[tuple[int
     several_words = subsidiaries.filter(name_key__contains=" ").annotate(rest=rest)
     rows = several_words.order_by("rest", "name_key", "id")
     for _block, block in groupby(_company_rows(rows), lambda row: typo_block(row.name_key)):
-        _name_groups(block, pairs)
+        _name_groups(block, pairs, second_pass=True)
     return pairs
 
 

@@ -40,8 +40,8 @@ def database_url() -> str:
 class Worker:
     """``celery -A gam worker`` on the test database and broker, in its own process group."""
 
-    def __init__(self, broker: str) -> None:
-        self.broker = broker
+    def __init__(self, broker: str, queue: str) -> None:
+        self.broker, self.queue = broker, queue
         self.process: subprocess.Popen | None = None
         self.log = ROOT / f".pytest-celery-worker-{os.getpid()}.log"
 
@@ -60,6 +60,7 @@ class Worker:
                 "gam",
                 "worker",
                 "--pool=solo",
+                f"--queues={self.queue}",
                 "--without-gossip",
                 "--without-mingle",
                 "--without-heartbeat",
@@ -89,23 +90,33 @@ class Worker:
 
 @pytest.fixture
 def celery_worker():
+    """A worker on a queue of its own, so parallel test processes (pytest -n) sharing the
+    test Redis never take each other's tasks."""
     broker = settings.TEST_REDIS_URL
-    redis.Redis.from_url(broker).flushdb()
+    queue = f"gam-test-{os.getpid()}"
+    client = redis.Redis.from_url(broker)
+    client.delete(queue)
     saved = {
         key: app.conf[key]
-        for key in ("task_always_eager", "broker_url", "broker_transport_options")
+        for key in (
+            "task_always_eager",
+            "broker_url",
+            "broker_transport_options",
+            "task_default_queue",
+        )
     }
     app.conf.update(
         task_always_eager=False,
         broker_url=broker,
         broker_transport_options={"visibility_timeout": 3},
-    )
-    worker = Worker(broker)
+        task_default_queue=queue,
+    )  # the tests also name the queue when they send: routing may be cached already
+    worker = Worker(broker, queue)
     worker.start()
     yield worker
     worker.stop()
     app.conf.update(saved)
-    redis.Redis.from_url(broker).flushdb()
+    client.delete(queue)
     if worker.log.exists():
         worker.log.unlink()
 
@@ -144,7 +155,7 @@ def test_tasks_on_a_real_worker_produce_the_conflicts(celery_worker, acme):
     f.SubsidiaryFactory(
         tenant=other, name="Nordic Steel AB", country=f.CountryFactory(tenant=other)
     )
-    scan_tenant_conflicts.delay(tenant.pk)
+    scan_tenant_conflicts.apply_async([tenant.pk], queue=celery_worker.queue)
     with tenant_context(tenant):
         wait_for(
             lambda: ScanRun.objects.filter(status=ScanRun.Status.FINISHED).exists(),
@@ -153,7 +164,9 @@ def test_tasks_on_a_real_worker_produce_the_conflicts(celery_worker, acme):
         (conflict,) = Conflict.objects.all()
         assert {r["id"] for r in conflict.records} == {a.pk, b.pk}
         twin = f.SubsidiaryFactory(tenant=tenant, name="NORDIC STEEL Aktiebolag", country=de)
-    check_record_conflicts.delay(tenant.pk, "subsidiary", twin.pk)
+    check_record_conflicts.apply_async(
+        [tenant.pk, "subsidiary", twin.pk], queue=celery_worker.queue
+    )
     with tenant_context(tenant):
         wait_for(lambda: Conflict.objects.count() == 3, what="the incremental check")
     with tenant_context(other):
@@ -174,7 +187,7 @@ def test_a_worker_killed_mid_scan_and_the_rerun_give_the_same_conflicts(celery_w
         expected = keys_expected()
     assert len(expected) == 4000
 
-    scan_tenant_conflicts.delay(tenant.pk)
+    scan_tenant_conflicts.apply_async([tenant.pk], queue=celery_worker.queue)
     with tenant_context(tenant):
         wait_for(lambda: Conflict.objects.exists(), what="the scan to start writing")
         celery_worker.kill()
