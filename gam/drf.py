@@ -3,6 +3,8 @@ permission classes and tenant-limited related fields."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.http import Http404
@@ -55,6 +57,16 @@ class TenantScopedAPIMixin:
             raise exceptions.PermissionDenied("Platform operators use the admin site.")
         activate_tenant(user.tenant_id)
         super().check_permissions(request)
+
+    def get_serializer(self, *args, **kwargs):
+        # Every write takes one JSON object: a list, string or number body is a 400 here,
+        # before serializers that read keys from it (to_internal_value overrides) see it.
+        data = kwargs.get("data")
+        if data is not None and not kwargs.get("many") and not isinstance(data, Mapping):
+            raise exceptions.ValidationError(
+                {"non_field_errors": ["Invalid data: expected a JSON object."]}
+            )
+        return super().get_serializer(*args, **kwargs)
 
 
 class IsTenantAdminOrReadOnly(permissions.BasePermission):

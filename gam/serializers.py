@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 
 from django.conf import settings
@@ -14,8 +15,8 @@ from gam.models import Country, ExchangeRate, Tenant, User
 def upper_case_keys(data, keys: tuple[str, ...]):
     """A copy of request data (dict or QueryDict) with the string values of ``keys``
     upper-cased."""
-    if not hasattr(data, "copy"):
-        return data
+    if not isinstance(data, Mapping):
+        return data  # not an object: the serializer answers 400
     data = data.copy()
     for key in keys:
         value = data.get(key)
