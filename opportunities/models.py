@@ -161,6 +161,8 @@ class Opportunity(TenantOwnedModel):
             models.Index(fields=["tenant", "stage"]),
             models.Index(fields=["tenant", "product_line", "status"]),
             models.Index(fields=["tenant", "name"]),
+            # The list's default order: a page is read from the index, not a tenant-wide sort.
+            models.Index(fields=["tenant", "close_date", "id"]),
         ]
 
     def __str__(self) -> str:
@@ -266,6 +268,8 @@ class Activity(TenantOwnedModel):
             models.Index(fields=["tenant", "subsidiary", "-occurred_at"]),
             models.Index(fields=["tenant", "opportunity"]),
             models.Index(fields=["tenant", "owner", "done", "due_date"]),
+            # The list's default order (see Opportunity).
+            models.Index(fields=["tenant", "-occurred_at", "-id"]),
         ]
 
     def __str__(self) -> str:
@@ -377,6 +381,8 @@ class Campaign(TenantOwnedModel):
         indexes = [
             models.Index(fields=["tenant", "global_account", "starts_on"]),
             models.Index(fields=["tenant", "subsidiary"]),
+            # The list's default order (see Opportunity).
+            models.Index(fields=["tenant", "-starts_on", "id"]),
         ]
         constraints = [
             models.CheckConstraint(
