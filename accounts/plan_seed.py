@@ -69,6 +69,24 @@ ADAPTATION_NOTES = {
 }
 
 
+GROUP_ACTIONS = [
+    "Present the total-cost-of-ownership case to group procurement",
+    "Agree the frame agreement's price list with the CPO",
+    "Send the group the energy-audit proposal",
+    "Map the group's decision makers with the sponsor",
+    "Prepare the executive meeting with the customer's COO",
+    "Share the service-level comparison across countries",
+    "Settle the group discount with finance",
+]
+LOCAL_ACTIONS = [
+    "Book the plant manager for a site visit",
+    "Invite the maintenance team to the reference plant",
+    "Run the pump audit at the main site",
+    "Meet local purchasing about the call-off process",
+    "Demo the condition-monitoring pilot on site",
+]
+
+
 def _at(day: date, hour: int = 10) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(hour)))
 
@@ -114,16 +132,18 @@ def seed(ctx) -> None:
     }
     sponsored = 0
     plans = {}
-    for account in accounts:
+    for index, account in enumerate(accounts):
         team = teams.get(account.pk, [])
         sponsor = next((m.user for m in team if m.role == TeamRole.SPONSOR), None)
         overdue = sponsor is not None and sponsored == 1
         sponsored += sponsor is not None
-        plans[account.name] = _plan(account, team, sponsor, overdue, lines, won, won_by_line, today)
+        plans[account.name] = _plan(
+            account, team, sponsor, overdue, lines, won, won_by_line, today, index
+        )
     ctx.extra["plans"] = plans
 
 
-def _plan(account, team, sponsor, overdue, lines, won, won_by_line, today) -> AccountPlan:
+def _plan(account, team, sponsor, overdue, lines, won, won_by_line, today, index) -> AccountPlan:
     gam = account.manager
     locals_ = [m for m in team if m.role == TeamRole.LOCAL_ACCOUNT_MANAGER]
     interval = (
@@ -148,7 +168,7 @@ def _plan(account, team, sponsor, overdue, lines, won, won_by_line, today) -> Ac
     plan.refresh_from_db()
 
     objectives = _objectives(plan, account, locals_, lines, won, won_by_line, today, gam)
-    _actions(plan, account, gam, locals_, objectives, today)
+    _actions(plan, index, gam, locals_, objectives, today)
     for membership in locals_:
         notes = ADAPTATION_NOTES.get(membership.country.code)
         if notes:
@@ -253,12 +273,14 @@ def _objectives(plan, account, locals_, lines, won, won_by_line, today, gam) -> 
     return objectives
 
 
-def _actions(plan, account, gam, locals_, objectives, today) -> None:
+def _actions(plan, n: int, gam, locals_, objectives, today) -> None:
+    # The two overdue ones differ from account to account (a demo list of identical
+    # reminders would look machine-made).
     specs = [
         # title, owner, due in days, status, country of the local manager (index) or None
-        ("Present the total-cost-of-ownership case to group procurement", gam, -9, "open", None),
+        (GROUP_ACTIONS[n % len(GROUP_ACTIONS)], gam, -9, "open", None),
         ("Collect the retrofit results for a reference", gam, 21, "in_progress", None),
-        ("Book the plant manager for a site visit", None, -4, "open", 0),
+        (LOCAL_ACTIONS[n % len(LOCAL_ACTIONS)], None, -4, "open", 0),
         ("Register as supplier for the local tender", None, 35, "open", 1),
         ("Kick-off with the account team", gam, -60, "done", None),
     ]
