@@ -186,9 +186,9 @@ def _fuzzy_key_pairs(keys: list[str], *, first_word_only: bool = False):
     buckets: dict[str, list[int]] = defaultdict(list)
     for i in usable:
         word = keys[i].split(" ", 1)[0] if first_word_only else keys[i]
-        buckets[word].append(i)
-        for p in range(len(word)):
-            buckets[word[:p] + word[p + 1 :]].append(i)
+        # A set: deleting either "e" of "steel" gives one variant, not two entries.
+        for variant in {word, *(word[:p] + word[p + 1 :] for p in range(len(word)))}:
+            buckets[variant].append(i)
     seen: set[tuple[int, int]] = set()
     for members in buckets.values():
         if len(members) < 2:
@@ -196,7 +196,7 @@ def _fuzzy_key_pairs(keys: list[str], *, first_word_only: bool = False):
         for x, i in enumerate(members):
             for j in members[x + 1 :]:
                 pair = (i, j) if i < j else (j, i)
-                if pair not in seen:
+                if i != j and pair not in seen:
                     seen.add(pair)
                     if names_match(keys[pair[0]], keys[pair[1]]):
                         yield pair

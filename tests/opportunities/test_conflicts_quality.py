@@ -46,6 +46,7 @@ def test_duplicate_customer_precision_and_recall(seed):
     ref_of = load(tenant, records)
     with tenant_context(tenant):
         pairs = duplicate_customer_pairs()
+        assert all(a < b for a, b in pairs)  # ordered pairs of two different records
         found = {frozenset((ref_of[a], ref_of[b])) for a, b in pairs}
         precision, recall = precision_recall(found, truth)
         # The incremental check must agree with the full scan, record by record.

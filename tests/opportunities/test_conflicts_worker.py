@@ -121,7 +121,7 @@ def celery_worker():
         worker.log.unlink()
 
 
-def wait_for(condition, *, timeout: float = 90, what: str = "") -> None:
+def wait_for(condition, *, timeout: float = 240, what: str = "") -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
@@ -200,7 +200,7 @@ def test_a_worker_killed_mid_scan_and_the_rerun_give_the_same_conflicts(celery_w
     with tenant_context(tenant):
         wait_for(
             lambda: ScanRun.objects.filter(status=ScanRun.Status.FINISHED).exists(),
-            timeout=120,
+            timeout=300,
             what="the redelivered scan",
         )
         assert set(Conflict.objects.values_list("key", flat=True)) == expected
