@@ -35,6 +35,22 @@ def tenant_create(
 
 
 @transaction.atomic
+def tenant_delete(*, tenant: Tenant) -> None:
+    """Delete a tenant and everything it owns (platform operators and ``seed_demo --reset``).
+
+    Sales records protect their subsidiary, stage and country from deletion one by one, so
+    they go first, then the customers, then the tenant with everything that cascades."""
+    from accounts.models import Subsidiary
+    from opportunities.models import Activity, Campaign, Lead, Opportunity
+    from teams.models import TeamMembership
+
+    with tenant_context(tenant):
+        for model in (Opportunity, Activity, Campaign, Lead, TeamMembership, Subsidiary):
+            model.objects.all().delete()
+        tenant.delete()
+
+
+@transaction.atomic
 def user_create(
     *,
     email: str,

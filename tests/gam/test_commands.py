@@ -101,3 +101,23 @@ def test_seed_demo_prints_logins_and_is_rerunnable(db, capsys):
     call_command("seed_demo")
     assert "exists already" in capsys.readouterr().out
     assert Tenant.objects.filter(slug="demo").count() == 1
+
+
+def test_seed_demo_reset_deletes_the_demo_and_seeds_it_anew(world, capsys):
+    from opportunities.models import Opportunity
+
+    call_command("seed_demo")
+    first = Tenant.objects.get(slug="demo")
+    with tenant_context(first):
+        assert Opportunity.objects.exists()  # protected links must not block the reset
+    call_command("seed_demo", "--reset")
+    second = Tenant.objects.get(slug="demo")
+    assert second.pk != first.pk
+    with tenant_context(second):
+        assert Opportunity.objects.exists()
+    with tenant_context(first):
+        assert not Opportunity.objects.exists()
+    # Other tenants keep everything.
+    with tenant_context(world.acme):
+        assert world.account.subsidiaries.count() == 2
+    assert Tenant.objects.filter(slug__in=["acme", "globex"]).count() == 2

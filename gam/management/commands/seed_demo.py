@@ -6,6 +6,7 @@ from django.db import transaction
 
 from gam import seed
 from gam.models import Tenant
+from gam.services import tenant_delete
 from gam.tenancy import tenant_context
 
 
@@ -20,7 +21,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         existing = Tenant.objects.filter(slug=seed.DEMO_SLUG).first()
         if existing and options["reset"]:
-            existing.delete()
+            tenant_delete(tenant=existing)
             existing = None
         if existing:
             self.stdout.write("The demo tenant exists already (use --reset to seed anew).")
