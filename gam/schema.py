@@ -26,6 +26,32 @@ class AutoSchema(SpectacularAutoSchema):
         with tenant_context(tenant_id or current_tenant_id_or_none() or 0):
             return super().get_operation(*args, **kwargs)
 
+    def _get_serializer_field_meta(self, field, direction):
+        meta = super()._get_serializer_field_meta(field, direction)
+        # DRF leaves allow_null off for read-only fields (ModelSerializer returns early), so a
+        # read-only field over a nullable foreign key would be documented as never null.
+        if field.read_only and not meta.get("nullable") and _source_may_be_null(field):
+            meta["nullable"] = True
+        return meta
+
+
+def _source_may_be_null(field) -> bool:
+    model = getattr(getattr(field.parent, "Meta", None), "model", None)
+    source = getattr(field, "source", None)
+    if model is None or not source or source == "*":
+        return False
+    for name in source.split("."):
+        try:
+            model_field = model._meta.get_field(name)
+        except Exception:
+            return False
+        if getattr(model_field, "null", False):
+            return True
+        model = getattr(model_field, "related_model", None)
+        if model is None:
+            return False
+    return False
+
 
 def _schema_user():
     from gam.models import User

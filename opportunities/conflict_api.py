@@ -7,7 +7,8 @@ to act; 400 for bad input or a transition the lifecycle does not allow (nothing 
 from __future__ import annotations
 
 import django_filters
-from rest_framework import exceptions, mixins, viewsets
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import exceptions, mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -216,11 +217,22 @@ class NotificationViewSet(
         )
         return Response(NotificationSerializer(notification).data)
 
+    @extend_schema(
+        request=None,
+        responses=inline_serializer(
+            "NotificationsReadAll", {"marked_read": serializers.IntegerField()}
+        ),
+    )
     @action(detail=False, methods=["post"], url_path="read-all")
     def read_all(self, request):
         marked = services.notifications_mark_all_read(user=request.user)
         return Response({"marked_read": marked})
 
+    @extend_schema(
+        responses=inline_serializer(
+            "NotificationsUnreadCount", {"unread": serializers.IntegerField()}
+        )
+    )
     @action(detail=False, methods=["get"], url_path="unread-count")
     def unread_count(self, request):
         count = self.get_queryset().filter(read_at__isnull=True).count()

@@ -1,0 +1,100 @@
+"""API fuzzing: schemathesis generates requests for every operation of ``/api/schema/`` and
+sends them as a logged-in tenant admin (token). Every response must be free of server errors
+(5xx) and conform to the schema (body for documented statuses, content type).
+
+Kept fast: a few examples per operation, no deadline; the generated data lands in the test
+transaction like any test's.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+import schemathesis
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
+from drf_spectacular.generators import SchemaGenerator
+from drf_spectacular.renderers import OpenApiJsonRenderer
+from hypothesis import HealthCheck, settings
+from rest_framework.authtoken.models import Token
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+)
+
+from tests import factories as f
+
+
+def _served_schema() -> dict:
+    """What /api/schema/ serves (same generator and renderer), built at collection time,
+    when no database access is allowed yet (a request would open a transaction)."""
+    generator = SchemaGenerator()
+    return json.loads(OpenApiJsonRenderer().render(generator.get_schema(request=None, public=True)))
+
+
+RAW_SCHEMA = _served_schema()
+schema = schemathesis.openapi.from_dict(RAW_SCHEMA)
+schema.app = WSGIHandler()
+
+# Operations that still fail, owned by other work in progress (reported, not hidden): they
+# run as a non-strict xfail, so a fix shows up as XPASS and the entry can go.
+KNOWN_FAILURES = {
+    ("POST", "/api/v1/opportunities/"): "500 on generated input (stage '0', amount '')",
+}
+_known = [path for (_method, path) in KNOWN_FAILURES]
+checked_schema = schema.exclude(method="POST", path=_known)
+known_schema = schema.include(method="POST", path=_known)
+
+CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
+
+
+def test_the_fuzzed_schema_is_the_served_one(db, client):
+    response = client.get("/api/schema/?format=json")
+    assert response.status_code == 200
+    assert response.json() == RAW_SCHEMA
+
+
+@pytest.fixture
+def token(db):
+    """A tenant admin (who may call every operation) of a small tenant, and a second tenant
+    whose rows must never show up. Lighter than ``world``: this runs once per operation."""
+    acme = f.TenantFactory(slug="acme")
+    f.CountryFactory(tenant=acme, code="SE")
+    admin = f.UserFactory(tenant=acme, email="admin@acme.test", is_tenant_admin=True)
+    f.SubsidiaryFactory(tenant=acme, name="Volvia Sverige AB")
+    other = f.TenantFactory(slug="globex")
+    f.SubsidiaryFactory(tenant=other, name="Initech AB")
+    return Token.objects.create(user=admin).key
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """Like Django's test client: requests must not close the test transaction's
+    connection (request_started/finished close old connections)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@checked_schema.parametrize()
+@settings(
+    max_examples=int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "10")),
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=list(HealthCheck),
+)
+def test_api_operation(case, token):
+    case.call_and_validate(headers={"Authorization": f"Token {token}"}, checks=CHECKS)
+
+
+@known_schema.parametrize()
+@settings(max_examples=5, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@pytest.mark.xfail(strict=False, reason="; ".join(KNOWN_FAILURES.values()))
+def test_known_failing_operation(case, token):
+    case.call_and_validate(headers={"Authorization": f"Token {token}"}, checks=CHECKS)
