@@ -33,22 +33,28 @@ T = {
 
 
 def _subsidiary_join(alias: str, user, filters: dict) -> str:
-    """The subsidiary is only joined when the sharing filter or the search needs it."""
-    if user.is_tenant_admin and not ("search" in filters and alias == "o"):
+    """The subsidiary is only joined when the search needs it (the sharing filter reads
+    the record's own columns)."""
+    if not ("search" in filters and alias == "o"):
         return ""
     return f'JOIN "{T["sub"]}" s ON s.id = {alias}.subsidiary_id'
 
 
 def _visibility(alias: str, user) -> tuple[str, dict]:
     """teams.selectors.account_records_visible_filter in SQL: own records, records at own
-    subsidiaries, records of accounts the user has the view permission on."""
+    subsidiaries, records of accounts the user has the view permission on; each branch a
+    condition on the record's own column (``= ANY(ARRAY(subquery))``, as gam.lookups), so
+    PostgreSQL ORs index bitmaps."""
     if user.is_tenant_admin:
         return "TRUE", {}
     return (
-        f"({alias}.owner_id = %(user)s OR s.owner_id = %(user)s OR EXISTS ("
-        f'SELECT 1 FROM "{T["perm"]}" p JOIN auth_permission ap ON ap.id = p.permission_id '
-        "AND ap.codename = 'view_globalaccount' "
-        f"WHERE p.user_id = %(user)s AND p.content_object_id = {alias}.global_account_id))",
+        f"({alias}.owner_id = %(user)s"
+        f' OR {alias}.subsidiary_id = ANY(ARRAY(SELECT id FROM "{T["sub"]}"'
+        f" WHERE tenant_id = %(tenant)s AND owner_id = %(user)s))"
+        f" OR {alias}.global_account_id = ANY(ARRAY("
+        f'SELECT p.content_object_id FROM "{T["perm"]}" p JOIN auth_permission ap'
+        " ON ap.id = p.permission_id AND ap.codename = 'view_globalaccount'"
+        " WHERE p.user_id = %(user)s)))",
         {"user": user.pk},
     )
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Q
 
+from accounts.models import Subsidiary
+from gam.lookups import in_subquery
 from opportunities.models import Activity, Campaign, Lead, Opportunity
 from opportunities.selectors import leads_overdue
 
@@ -30,7 +32,13 @@ class OpportunityFilter(django_filters.FilterSet):
         fields: list[str] = []
 
     def filter_search(self, qs, name, value):
-        return qs.filter(Q(name__icontains=value) | Q(subsidiary__name__icontains=value))
+        # The subsidiary's name as a subquery on the record's own column, not an OR across
+        # the join, so that each side can use its own trigram index (issue 7, gam.lookups;
+        # under row-level security LIKE is applied after the policy, see README).
+        at_subsidiaries = Subsidiary.objects.filter(name__icontains=value).values("pk")
+        return qs.filter(
+            Q(name__icontains=value) | Q(in_subquery("subsidiary_id", at_subsidiaries))
+        )
 
 
 class ActivityFilter(django_filters.FilterSet):

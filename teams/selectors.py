@@ -20,6 +20,7 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts.models import GlobalAccount, Subsidiary
+from gam.lookups import in_subquery
 from gam.models import User
 from teams.models import GlobalAccountUserObjectPermission, TeamMembership, TeamRole
 
@@ -44,6 +45,22 @@ def _is_local_manager_in_country(user: User, account_ref: str, country_ref: str)
             global_account=OuterRef(account_ref),
             country=OuterRef(country_ref),
         )
+    )
+
+
+def _own_subsidiary_ids(user: User) -> QuerySet:
+    return Subsidiary.objects.filter(owner=user).values("pk")
+
+
+def _account_ids_with_perm(user: User, codename: str) -> QuerySet:
+    return GlobalAccountUserObjectPermission.objects.filter(
+        user=user, permission__codename=codename
+    ).values("content_object_id")
+
+
+def _local_manager_account_ids(user: User) -> QuerySet:
+    return TeamMembership.objects.filter(user=user, role=TeamRole.LOCAL_ACCOUNT_MANAGER).values(
+        "global_account_id"
     )
 
 
@@ -128,18 +145,30 @@ def account_records_visible_filter(user: User) -> Q:
     """For a model with ``global_account``, ``subsidiary`` and ``owner`` fields: what the user
     may see. Team members see the account's records; owners see their own; owners of a
     subsidiary see what is at it."""
-    return Q(owner=user) | Q(subsidiary__owner=user) | Q(_has_account_perm(user, VIEW))
+    # Each branch is a condition on a column of the record itself (one of a small id list,
+    # see gam.lookups), not an OR across a join: PostgreSQL reads each branch from an index
+    # and ORs the bitmaps instead of scanning every record of the tenant (issue 7).
+    return (
+        Q(owner=user)
+        | Q(in_subquery("subsidiary_id", _own_subsidiary_ids(user)))
+        | Q(in_subquery("global_account_id", _account_ids_with_perm(user, VIEW)))
+    )
 
 
 def account_records_changeable_filter(user: User) -> Q:
     """What the user may change: own records, everything at an account they manage, records
     in their country of an account where they are the local account manager, and records at
     their own local customers."""
+    # Same shape as the visible filter; the local-manager branch first narrows to the
+    # accounts where the user is a local manager, then checks the country per row.
     return (
         Q(owner=user)
-        | Q(subsidiary__owner=user, global_account__isnull=True)
-        | Q(_has_account_perm(user, CHANGE))
-        | Q(_is_local_manager_in_country(user, "global_account", "country"))
+        | Q(in_subquery("subsidiary_id", _own_subsidiary_ids(user)), global_account__isnull=True)
+        | Q(in_subquery("global_account_id", _account_ids_with_perm(user, CHANGE)))
+        | Q(
+            Q(in_subquery("global_account_id", _local_manager_account_ids(user)))
+            & Q(_is_local_manager_in_country(user, "global_account", "country"))
+        )
     )
 
 
