@@ -3,6 +3,8 @@ foreign id is "does not exist", 400); writes go through opportunities.services."
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.core.validators import RegexValidator
 from rest_framework import serializers
 
@@ -38,7 +40,8 @@ class CountryCodeMixin:
     country_keys: tuple[str, ...] = ("country",)
 
     def to_internal_value(self, data):
-        if hasattr(data, "copy"):
+        # Anything but a mapping (a nested list, say) is left to DRF's own "invalid" error.
+        if isinstance(data, Mapping):
             data = data.copy()
             for key in self.country_keys:
                 if isinstance(data.get(key), str):

@@ -404,3 +404,11 @@ def test_list_query_count_is_constant(
         assert response.status_code == 200
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1]
+
+
+def test_a_body_of_the_wrong_shape_is_a_400_not_a_500(world, api):
+    """Found by schemathesis: a list where an object belongs (top level or nested)."""
+    client = api(world.admin)
+    for body in ([], [["x"]], {"name": "x", "credit_splits": [["SE"]]}):
+        response = client.post("/api/v1/opportunities/", body, format="json")
+        assert response.status_code == 400, (body, response.content)
