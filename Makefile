@@ -1,7 +1,7 @@
 # GAM: the two commands of the README (make run, make test), plus lint and bench.
 VENV := .venv
 PY := $(VENV)/bin/python
-PYTEST_ARGS ?=
+PYTEST_ARGS ?= -n auto
 
 .PHONY: run test lint format bench services clean
 
