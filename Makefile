@@ -21,7 +21,10 @@ run: $(VENV)/.installed
 # The full suite against the local PostgreSQL and Redis (started if not running).
 test: $(VENV)/.installed
 	scripts/services.sh
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -m "not celery_worker" $(PYTEST_ARGS)
+	# Real Celery workers (subprocesses on Redis) on their own, after the rest: their
+	# timing-sensitive waits must not share the CPU with the browser and fuzzing tests.
+	$(PY) -m pytest -m celery_worker
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

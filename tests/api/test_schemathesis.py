@@ -75,7 +75,7 @@ def _keep_the_test_connection():
 
 @schema.parametrize()
 @settings(
-    max_examples=int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "10")),
+    max_examples=int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "3")),
     deadline=None,
     derandomize=True,
     suppress_health_check=list(HealthCheck),
