@@ -21,7 +21,7 @@ from accounts import plan_selectors as selectors
 from accounts import plan_services as services
 from gam.concurrency import StaleVersion
 from gam.exports import csv_response
-from gam.pages import paginate
+from gam.pages import apply_service_errors, paginate
 
 
 def _access(request, account_id: int, *, plan_needed: bool = True) -> selectors.PlanAccess:
@@ -44,14 +44,6 @@ def _item_access(request, queryset, pk: int):
 
 def _deny(message: str | None = None):
     raise PermissionDenied(message or _("You may see this plan but not change this part of it."))
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _to_plan(access, anchor: str = ""):
@@ -98,7 +90,7 @@ def plan_edit(request, account_id: int):
         except StaleVersion as exc:
             form.add_error(None, str(exc))
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
     return render(request, "plans/plan_form.html", {"access": access, "form": form})
 
 
@@ -208,7 +200,7 @@ def item_create(request, account_id: int, kind: str):
             messages.success(request, _("Saved."))
             return _to_plan(access, ITEMS[kind][5])
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
     return render(
         request,
         "plans/item_form.html",
@@ -230,7 +222,7 @@ def item_edit(request, kind: str, pk: int):
             messages.success(request, _("Saved."))
             return _to_plan(access, ITEMS[kind][5])
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
     return render(
         request,
         "plans/item_form.html",
@@ -300,7 +292,7 @@ def review_create(request, account_id: int):
             )
             return _to_plan(access, "reviews")
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
     return render(
         request,
         "plans/review_form.html",

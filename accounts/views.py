@@ -25,7 +25,7 @@ from accounts.models import Contact, FrameworkAgreement, GlobalAccount, Subsidia
 from gam.concurrency import StaleVersion
 from gam.exports import csv_response
 from gam.models import Country, User
-from gam.pages import paginate, tenant_admin_required
+from gam.pages import apply_service_errors, get_or_404, paginate, tenant_admin_required
 from gam.tenancy import current_tenant_id, tenant_context
 from opportunities.selectors import opportunities_visible_to
 from reporting.figures import open_conflicts_count
@@ -33,14 +33,6 @@ from teams import selectors as sharing
 from teams.models import TeamMembership, TeamRole
 
 # --- helpers --------------------------------------------------------------------------------
-
-
-def _get_or_404(queryset, **lookup):
-    """The same 404 for "missing", "another tenant's" and "not yours to see"."""
-    obj = queryset.filter(**lookup).first()
-    if obj is None:
-        raise Http404
-    return obj
 
 
 def _deny(message: str | None = None):
@@ -322,15 +314,6 @@ def subsidiary_detail(request, pk: int):
 # --- writes: shared -------------------------------------------------------------------------
 
 
-def _apply_errors(form, error: ValidationError) -> None:
-    """A service's ValidationError as form errors (on the field when the form has it)."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
-
-
 def _confirm_delete(request, *, title, question, consequences, cancel_url):
     return render(
         request,
@@ -362,7 +345,7 @@ def global_account_create(request):
             messages.success(request, _("Global account created. Now add its team."))
             return redirect("accounts:global_account_detail", account.pk)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
     return render(request, "accounts/global_account_form.html", {"form": form, "object": None})
 
 
@@ -386,7 +369,7 @@ def global_account_edit(request, pk: int):
         except StaleVersion as exc:
             form.add_error(None, str(exc))
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
     return render(request, "accounts/global_account_form.html", {"form": form, "object": account})
 
 
@@ -447,7 +430,7 @@ def tier_override(request, pk: int):
                 messages.success(request, _("Tier set by hand."))
                 return redirect("accounts:global_account_detail", account.pk)
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                apply_service_errors(form, exc)
     computed = scoring.tier_for_score(account.score, account_selectors.tiers())
     return render(
         request,
@@ -478,7 +461,7 @@ def criterion_scores(request, pk: int):
             )
             return redirect("accounts:global_account_detail", account.pk)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
     return render(request, "accounts/criterion_scores.html", {"account": account, "form": form})
 
 
@@ -576,7 +559,7 @@ def subsidiary_edit(request, pk: int | None = None):
             except StaleVersion as exc:
                 form.add_error(None, str(exc))
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                apply_service_errors(form, exc)
     return render(
         request,
         "accounts/subsidiary_form.html",
@@ -628,7 +611,7 @@ def _reports_to_choices(user, subsidiary: Subsidiary):
 
 
 def _contact_or_404(user, pk: int) -> Contact:
-    return _get_or_404(
+    return get_or_404(
         account_selectors.contacts_visible_to(user).select_related("subsidiary__global_account"),
         pk=pk,
     )
@@ -653,7 +636,7 @@ def contact_create(request, subsidiary_id: int):
             messages.success(request, _("Contact added."))
             return redirect("accounts:subsidiary_detail", subsidiary.pk)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
     return render(
         request,
         "accounts/contact_form.html",
@@ -679,7 +662,7 @@ def contact_edit(request, pk: int):
             messages.success(request, _("Contact saved."))
             return redirect("accounts:subsidiary_detail", contact.subsidiary_id)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
     return render(
         request,
         "accounts/contact_form.html",
@@ -719,7 +702,7 @@ def relationship_create(request, contact_id: int):
             messages.success(request, _("Relationship recorded."))
             return redirect(back)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
     return render(
         request,
         "accounts/relationship_form.html",
@@ -737,7 +720,7 @@ def _contact_back_url(contact: Contact) -> str:
 @login_required
 def relationship_delete(request, pk: int):
     user = request.user
-    relationship = _get_or_404(
+    relationship = get_or_404(
         account_selectors.relationships_visible_to(user).select_related(
             "contact__subsidiary", "user"
         ),
@@ -764,7 +747,7 @@ def relationship_delete(request, pk: int):
 
 
 def _agreement_or_404(user, pk: int) -> FrameworkAgreement:
-    return _get_or_404(account_selectors.framework_agreements_visible_to(user), pk=pk)
+    return get_or_404(account_selectors.framework_agreements_visible_to(user), pk=pk)
 
 
 @login_required
@@ -784,7 +767,7 @@ def agreement_create(request, account_id: int):
             messages.success(request, _("Framework agreement added."))
             return redirect("accounts:global_account_detail", account.pk)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
     return render(
         request,
         "accounts/agreement_form.html",
@@ -805,7 +788,7 @@ def agreement_edit(request, pk: int):
             messages.success(request, _("Framework agreement saved."))
             return redirect("accounts:global_account_detail", agreement.global_account_id)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
     return render(
         request,
         "accounts/agreement_form.html",
@@ -879,7 +862,7 @@ def setting_list(request, kind: str):
 @tenant_admin_required
 def setting_edit(request, kind: str, pk: int | None = None):
     title, queryset, form_class, create, update, _delete, _note = _setting(kind)
-    instance = _get_or_404(queryset(), pk=pk) if pk else None
+    instance = get_or_404(queryset(), pk=pk) if pk else None
     form = form_class(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
         try:
@@ -890,7 +873,7 @@ def setting_edit(request, kind: str, pk: int | None = None):
             messages.success(request, _("Saved. Scores and tiers of all accounts are updated."))
             return redirect("accounts:setting_list", kind)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
     return render(
         request,
         "accounts/setting_form.html",
@@ -901,7 +884,7 @@ def setting_edit(request, kind: str, pk: int | None = None):
 @tenant_admin_required
 def setting_delete(request, kind: str, pk: int):
     title, queryset, _form, _create, _update, delete, note = _setting(kind)
-    obj = _get_or_404(queryset(), pk=pk)
+    obj = get_or_404(queryset(), pk=pk)
     if request.method == "POST":
         delete(request.user, obj)
         messages.success(request, _("“%(name)s” deleted.") % {"name": obj})

@@ -1,10 +1,12 @@
-"""Helpers shared by server-rendered pages: the tenant-admin decorator and pagination."""
+"""Helpers shared by server-rendered pages: the tenant-admin decorator, pagination, the one
+404 for what a user may not see, and service errors shown on forms."""
 
 from __future__ import annotations
 
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 
@@ -25,3 +27,21 @@ def tenant_admin_required(view):
 def paginate(request, queryset, per_page: int = 25):
     """A page of ``queryset`` from ?page=, tolerant of junk page numbers."""
     return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+
+
+def get_or_404(queryset, **lookup):
+    """The same 404 for "missing", "another tenant's" and "not yours to see": the queryset is
+    tenant-scoped and already filtered by the sharing model."""
+    obj = queryset.filter(**lookup).first()
+    if obj is None:
+        raise Http404
+    return obj
+
+
+def apply_service_errors(form, error: ValidationError) -> None:
+    """A service's ValidationError as form errors (on the field when the form has it)."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import ProtectedError, Q
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -17,15 +16,7 @@ from gam.audit import audit
 from gam.exports import csv_response, rows_in_tenant
 from gam.forms import CountryForm, ExchangeRateForm, UserForm
 from gam.models import AuditLogEntry, Country, ExchangeRate
-from gam.pages import paginate, tenant_admin_required
-
-
-def _get_or_404(queryset, **lookup):
-    """The same 404 for "missing" and "another tenant's" (the queryset is tenant-scoped)."""
-    obj = queryset.filter(**lookup).first()
-    if obj is None:
-        raise Http404
-    return obj
+from gam.pages import get_or_404, paginate, tenant_admin_required
 
 
 @login_required
@@ -81,7 +72,7 @@ def user_list(request):
 
 @tenant_admin_required
 def user_edit(request, user_id: int | None = None):
-    instance = _get_or_404(selectors.users_of_tenant(), pk=user_id) if user_id else None
+    instance = get_or_404(selectors.users_of_tenant(), pk=user_id) if user_id else None
     form = UserForm(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -101,7 +92,7 @@ def user_edit(request, user_id: int | None = None):
 @tenant_admin_required
 @require_POST
 def user_deactivate(request, user_id: int):
-    user = _get_or_404(selectors.users_of_tenant(), pk=user_id)
+    user = get_or_404(selectors.users_of_tenant(), pk=user_id)
     if user == request.user:
         messages.error(request, _("You cannot deactivate yourself."))
     else:
@@ -127,7 +118,7 @@ def country_list(request):
 
 @tenant_admin_required
 def country_edit(request, code: str | None = None):
-    instance = _get_or_404(selectors.countries(), code=code.upper()) if code else None
+    instance = get_or_404(selectors.countries(), code=code.upper()) if code else None
     form = CountryForm(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
         country = form.save()
@@ -145,7 +136,7 @@ def country_edit(request, code: str | None = None):
 @tenant_admin_required
 @require_POST
 def country_delete(request, code: str):
-    country = _get_or_404(Country.objects.all(), code=code.upper())
+    country = get_or_404(Country.objects.all(), code=code.upper())
     try:
         country.delete()
     except ProtectedError:
@@ -185,7 +176,7 @@ def exchange_rate_list(request):
 @tenant_admin_required
 @require_POST
 def exchange_rate_delete(request, rate_id: int):
-    rate = _get_or_404(ExchangeRate.objects.all(), pk=rate_id)
+    rate = get_or_404(ExchangeRate.objects.all(), pk=rate_id)
     audit(request.user, "exchange_rate.delete", rate, currency=rate.currency)
     rate.delete()
     messages.success(request, _("Exchange rate deleted."))

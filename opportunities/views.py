@@ -24,7 +24,7 @@ from gam.audit import audit
 from gam.concurrency import StaleVersion
 from gam.exports import csv_response
 from gam.models import Country
-from gam.pages import paginate, tenant_admin_required
+from gam.pages import apply_service_errors, get_or_404, paginate, tenant_admin_required
 from gam.tenancy import current_tenant_id, tenant_context
 from opportunities import forms, selectors, services, warnings
 from opportunities.models import (
@@ -37,14 +37,6 @@ from opportunities.models import (
 from teams.selectors import can_see_account_details, global_accounts_visible_to
 
 
-def _get_or_404(queryset, **lookup):
-    """The same 404 for "missing", "another tenant's" and "not yours to see"."""
-    obj = queryset.filter(**lookup).first()
-    if obj is None:
-        raise Http404
-    return obj
-
-
 def _require_change(user, record) -> None:
     if not selectors.can_change(user, record):
         raise PermissionDenied(_("You may see this record but not change it."))
@@ -55,15 +47,6 @@ def _next_url(request, default: str) -> str:
     if url and url_has_allowed_host_and_scheme(url, {request.get_host()}):
         return url
     return default
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    """A service's ValidationError as form errors (on the field when the form has it)."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 # --- the pipeline ---------------------------------------------------------------------------
@@ -163,7 +146,7 @@ def pipeline_table(request):
 @require_POST
 def opportunity_move(request, pk: int):
     """Move a card to another stage (a small form on each card; htmx swaps the board)."""
-    opportunity = _get_or_404(selectors.opportunities_visible_to(request.user), pk=pk)
+    opportunity = get_or_404(selectors.opportunities_visible_to(request.user), pk=pk)
     _require_change(request.user, opportunity)
     form = forms.StageMoveForm(request.POST)
     if form.is_valid():
@@ -194,7 +177,7 @@ def opportunity_move(request, pk: int):
 @login_required
 def opportunity_detail(request, pk: int):
     user = request.user
-    opportunity = _get_or_404(selectors.opportunities_visible_to(user), pk=pk)
+    opportunity = get_or_404(selectors.opportunities_visible_to(user), pk=pk)
     return render(
         request,
         "opportunities/opportunity_detail.html",
@@ -258,7 +241,7 @@ def opportunity_edit(request, pk: int | None = None):
     user = request.user
     instance = None
     if pk is not None:
-        instance = _get_or_404(selectors.opportunities_visible_to(user), pk=pk)
+        instance = get_or_404(selectors.opportunities_visible_to(user), pk=pk)
         _require_change(user, instance)
     initial = {}
     if instance is None and request.GET.get("subsidiary", "").isdigit():
@@ -299,7 +282,7 @@ def opportunity_edit(request, pk: int | None = None):
             except StaleVersion as exc:
                 form.add_error(None, str(exc))
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                apply_service_errors(form, exc)
     return render(
         request,
         "opportunities/opportunity_form.html",
@@ -321,7 +304,7 @@ def entry_panel(request):
     pk = request.GET.get("pk")
     instance = None
     if pk and pk.isdigit():
-        instance = _get_or_404(selectors.opportunities_visible_to(request.user), pk=int(pk))
+        instance = get_or_404(selectors.opportunities_visible_to(request.user), pk=int(pk))
     form = forms.OpportunityForm(request.GET, instance=instance, user=request.user)
     agreements, parallel = _entry_warnings(request.user, form, exclude_pk=instance and instance.pk)
     return render(
@@ -339,7 +322,7 @@ def entry_panel(request):
 @login_required
 @require_POST
 def opportunity_delete(request, pk: int):
-    opportunity = _get_or_404(selectors.opportunities_visible_to(request.user), pk=pk)
+    opportunity = get_or_404(selectors.opportunities_visible_to(request.user), pk=pk)
     _require_change(request.user, opportunity)
     services.opportunity_delete(opportunity=opportunity, actor=request.user)
     messages.success(request, _("Opportunity deleted."))
@@ -349,7 +332,7 @@ def opportunity_delete(request, pk: int):
 @login_required
 def opportunity_splits(request, pk: int):
     """Split the credit between sellers and countries (shares sum to exactly 100%)."""
-    opportunity = _get_or_404(selectors.opportunities_visible_to(request.user), pk=pk)
+    opportunity = get_or_404(selectors.opportunities_visible_to(request.user), pk=pk)
     _require_change(request.user, opportunity)
     initial = [
         {"user": s.user, "country": s.country, "percent": s.percent}
@@ -393,7 +376,7 @@ def _int_or_none(value) -> int | None:
 @login_required
 def account_timeline(request, account_id: int):
     user = request.user
-    account = _get_or_404(global_accounts_visible_to(user).select_related("manager"), pk=account_id)
+    account = get_or_404(global_accounts_visible_to(user).select_related("manager"), pk=account_id)
     country = request.GET.get("country", "").strip()
     kind = request.GET.get("kind", "").strip()
     if kind not in Activity.Kind.values:
@@ -422,7 +405,7 @@ def activity_edit(request, pk: int | None = None):
     user = request.user
     instance = None
     if pk is not None:
-        instance = _get_or_404(selectors.activities_visible_to(user), pk=pk)
+        instance = get_or_404(selectors.activities_visible_to(user), pk=pk)
         _require_change(user, instance)
     initial = {}
     for key in ("subsidiary", "opportunity"):
@@ -453,7 +436,7 @@ def activity_edit(request, pk: int | None = None):
             )
             return redirect(_next_url(request, default))
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
     return render(
         request,
         "opportunities/activity_form.html",
@@ -464,7 +447,7 @@ def activity_edit(request, pk: int | None = None):
 @login_required
 @require_POST
 def activity_delete(request, pk: int):
-    activity = _get_or_404(selectors.activities_visible_to(request.user), pk=pk)
+    activity = get_or_404(selectors.activities_visible_to(request.user), pk=pk)
     _require_change(request.user, activity)
     activity.delete()
     messages.success(request, _("Activity deleted."))
@@ -522,7 +505,7 @@ def lead_list(request):
 @login_required
 def lead_edit(request, pk: int | None = None):
     user = request.user
-    instance = _get_or_404(selectors.leads_visible_to(user), pk=pk) if pk else None
+    instance = get_or_404(selectors.leads_visible_to(user), pk=pk) if pk else None
     answers = {}
     if instance is not None:
         answers = dict(
@@ -546,7 +529,7 @@ def lead_edit(request, pk: int | None = None):
                 messages.success(request, _("Lead saved."))
             return redirect("opportunities:lead_edit", lead.pk)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
     return render(
         request,
         "opportunities/lead_form.html",
@@ -563,7 +546,7 @@ def lead_edit(request, pk: int | None = None):
 def lead_convert(request, pk: int):
     """Convert a lead into an opportunity, at an existing customer when one matches."""
     user = request.user
-    lead = _get_or_404(selectors.leads_visible_to(user), pk=pk)
+    lead = get_or_404(selectors.leads_visible_to(user), pk=pk)
     if lead.status == Lead.Status.CONVERTED:
         messages.info(request, _("This lead has already been converted."))
         return redirect("opportunities:lead_edit", lead.pk)
@@ -592,7 +575,7 @@ def lead_convert(request, pk: int):
             messages.success(request, _("Lead converted into an opportunity."))
             return redirect("opportunities:opportunity_detail", opportunity.pk)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
     return render(
         request,
         "opportunities/lead_convert.html",
@@ -623,7 +606,7 @@ def campaign_edit(request, pk: int | None = None):
     user = request.user
     instance = None
     if pk is not None:
-        instance = _get_or_404(selectors.campaigns_visible_to(user), pk=pk)
+        instance = get_or_404(selectors.campaigns_visible_to(user), pk=pk)
         _require_change(user, instance)
     form = forms.CampaignForm(request.POST or None, instance=instance, user=user)
     if request.method == "POST" and form.is_valid():
@@ -636,14 +619,14 @@ def campaign_edit(request, pk: int | None = None):
                 messages.success(request, _("Campaign saved."))
             return redirect("opportunities:campaign_list")
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
     return render(request, "opportunities/campaign_form.html", {"form": form, "object": instance})
 
 
 @login_required
 @require_POST
 def campaign_delete(request, pk: int):
-    campaign = _get_or_404(selectors.campaigns_visible_to(request.user), pk=pk)
+    campaign = get_or_404(selectors.campaigns_visible_to(request.user), pk=pk)
     _require_change(request.user, campaign)
     campaign.delete()
     messages.success(request, _("Campaign deleted."))
@@ -712,7 +695,7 @@ def configuration_list(request, kind: str):
 @tenant_admin_required
 def configuration_edit(request, kind: str, pk: int | None = None):
     title, queryset, form_class, _columns = _configuration(kind)
-    instance = _get_or_404(queryset(), pk=pk) if pk else None
+    instance = get_or_404(queryset(), pk=pk) if pk else None
     form = form_class(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
         obj = form.save()
@@ -730,7 +713,7 @@ def configuration_edit(request, kind: str, pk: int | None = None):
 @require_POST
 def configuration_delete(request, kind: str, pk: int):
     _title, queryset, _form, _columns = _configuration(kind)
-    obj = _get_or_404(queryset(), pk=pk)
+    obj = get_or_404(queryset(), pk=pk)
     try:
         with transaction.atomic():
             obj.delete()

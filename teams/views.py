@@ -12,6 +12,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from gam.pages import apply_service_errors
 from teams import selectors, services
 from teams.forms import TeamMemberAddForm, TeamMemberChangeForm
 from teams.models import TeamMembership, TeamRole
@@ -47,14 +48,6 @@ def _require_manage(user, account) -> None:
         )
 
 
-def _apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
-
-
 @login_required
 def team(request, account_id: int):
     user = request.user
@@ -82,7 +75,7 @@ def team(request, account_id: int):
                 )
                 return redirect("teams:team", account.pk)
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                apply_service_errors(form, exc)
             except IntegrityError:
                 form.add_error(None, _("Someone changed the team at the same time; try again."))
     elif can_manage:
@@ -121,7 +114,7 @@ def member_edit(request, account_id: int, pk: int):
             messages.success(request, _("Role of %(name)s changed.") % {"name": membership.user})
             return redirect("teams:team", account.pk)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         except IntegrityError:
             form.add_error(None, _("Someone changed the team at the same time; try again."))
     return render(
