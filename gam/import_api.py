@@ -50,6 +50,14 @@ class ImportJobSerializer(serializers.ModelSerializer):
     country = serializers.SlugRelatedField(slug_field="code", read_only=True)
     errors = ImportRowErrorSerializer(many=True, read_only=True)
     summary = serializers.DictField(read_only=True)
+    progress = serializers.SerializerMethodField(
+        help_text="Percent done. In an apply, checking the rows is the first 80 %, writing "
+        "them the rest."
+    )
+    written_rows = serializers.SerializerMethodField(
+        help_text="While an apply writes (in one transaction): the rows written so far; "
+        "null otherwise."
+    )
     preview = serializers.SerializerMethodField(
         help_text=f"What each row does, first {PREVIEW_ROWS} rows; errors has every bad row."
     )
@@ -64,6 +72,7 @@ class ImportJobSerializer(serializers.ModelSerializer):
             "filename",
             "total_rows",
             "processed_rows",
+            "written_rows",
             "progress",
             "summary",
             "errors",
@@ -73,6 +82,12 @@ class ImportJobSerializer(serializers.ModelSerializer):
             "finished_at",
         ]
         read_only_fields = fields
+
+    def get_progress(self, job) -> int:
+        return import_services.live_progress(job)
+
+    def get_written_rows(self, job) -> int | None:
+        return import_services.rows_written(job)
 
     def get_preview(self, job) -> list[dict]:
         return job.preview[:PREVIEW_ROWS]

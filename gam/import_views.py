@@ -111,8 +111,16 @@ def job_detail(request, pk: int):
             "page": page,
             "show": show,
             "columns": import_services.template_columns(job.kind),
+            **_status_context(job),
         },
     )
+
+
+def _status_context(job) -> dict:
+    return {
+        "progress": import_services.live_progress(job),
+        "written": import_services.rows_written(job),
+    }
 
 
 @login_required
@@ -121,7 +129,7 @@ def job_status(request, pk: int):
     job = jobs_visible_to(request.user).defer("rows", "preview").filter(pk=pk).first()
     if job is None:
         raise Http404
-    response = render(request, "imports/_job_status.html", {"job": job})
+    response = render(request, "imports/_job_status.html", {"job": job, **_status_context(job)})
     if not job.is_running:
         response["HX-Refresh"] = "true"
     return response

@@ -222,12 +222,21 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# One process (make run): in memory. With Redis, the cache is shared by every web and
+# worker process: throttle and lockout counters, an import's write progress.
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "gam",
     }
 }
+if env_str("REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env_str("REDIS_URL"),
+        }
+    }
 
 # Celery: without a broker URL every task runs eagerly in-process (the embedded default).
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", env_str("REDIS_URL", ""))

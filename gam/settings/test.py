@@ -15,6 +15,8 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Tasks run eagerly unless a test starts a real worker (tests/conftest.py: celery_worker).
 CELERY_BROKER_URL = ""
 CELERY_TASK_ALWAYS_EAGER = True
+# Each test process its own cache (throttle counters must not leak between xdist workers).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 TEST_REDIS_URL = env_str("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -525,6 +525,43 @@ def test_task_without_dry_run_checks_and_writes(world, run_import):
         assert Subsidiary.objects.filter(name__startswith="Firma ").count() == 30
 
 
+def test_apply_reports_rows_written_while_its_transaction_is_open(
+    world, run_import, apply_job, web, api, monkeypatch
+):
+    """The write is one transaction, so the job row cannot move during it: after each
+    write step the rows written so far go to the cache, and the polled status box and the
+    API show them."""
+    monkeypatch.setattr(import_services, "WRITE_CHUNK", 50)
+    job = run_import(
+        world.rep,
+        "subsidiaries",
+        csv_bytes(["name", "country"], [[f"W{i} AB", "SE"] for i in range(120)]),
+    )
+    seen = []
+    original_write = import_services.SubsidiaryImporter.write
+
+    def write_and_look(importer, chunk):
+        original_write(importer, chunk)
+        current = ImportJob.objects.get(pk=job.pk)  # inside the apply's transaction
+        seen.append((import_services.rows_written(current), import_services.live_progress(current)))
+        if len(seen) == 2:
+            status = web(world.rep).get(reverse("imports:job_status", args=[job.pk]))
+            seen.append(status.content.decode())
+            seen.append(api(world.rep).get(f"/api/v1/imports/{job.pk}/").json())
+
+    monkeypatch.setattr(import_services.SubsidiaryImporter, "write", write_and_look)
+    before = count(world, Subsidiary)
+    job = apply_job(job)
+    # Looked at after each chunk's write, before the cache is told: 0, 50, then 100 of 120.
+    assert [s for s in seen if isinstance(s, tuple)] == [(0, 80), (50, 88), (100, 96)]
+    box, body = seen[2], seen[3]
+    assert "50 of 120 rows written" in box and 'value="88"' in box
+    assert body["written_rows"] == 50 and body["progress"] == 88
+    assert job.status == ImportJob.Status.DONE and job.progress == 100
+    assert import_services.rows_written(job) is None
+    assert count(world, Subsidiary) == before + 120
+
+
 def test_a_redelivered_task_does_not_write_twice(world, run_import, apply_job):
     job = apply_job(
         run_import(world.admin, "subsidiaries", csv_bytes(["name", "country"], [["Once AB", "SE"]]))
