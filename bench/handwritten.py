@@ -1,12 +1,15 @@
 """The baseline of every list endpoint: the same page of rows (same columns, same order,
-same page size, same sharing filter for that user) fetched by ONE hand-written SQL query and
-serialized with ``json.dumps``. It has no pagination count and no per-row Python: the
-fastest a list can be on this schema, which the ORM + DRF endpoint is compared with.
+same page size, same sharing filter for that user) and the same ``count`` of the whole
+filtered list that the API's page carries, fetched by ONE hand-written SQL query (the count
+as a scalar subquery joined to the page) and serialized with ``json.dumps``. No per-row
+Python: the fastest a list page can be on this schema, which the ORM + DRF endpoint is
+compared with.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 from django.db import connection
 
@@ -30,6 +33,34 @@ T = {
     "perm": GlobalAccountUserObjectPermission._meta.db_table,
     "team": TeamMembership._meta.db_table,
 }
+
+
+@dataclass
+class PageSql:
+    """One list page: ``SELECT select FROM from_ WHERE where ORDER BY order LIMIT``; the
+    count reads ``count_from`` (the record's table and only the joins its filters need)."""
+
+    select: str
+    from_: str
+    where: str
+    order: str
+    count_from: str
+    params: dict
+
+    def sql(self) -> str:
+        return (
+            f"SELECT total.n AS __count, page.* FROM"
+            f" (SELECT count(*) AS n FROM {self.count_from} WHERE {self.where}) total"
+            f" LEFT JOIN (SELECT {self.select} FROM {self.from_} WHERE {self.where}"
+            f" ORDER BY {self.order} LIMIT %(limit)s) page ON TRUE"
+        )
+
+
+def _country_join(alias: str, filters: dict, column: str = "country_id") -> str:
+    """The join a country filter needs in the count."""
+    if "country" not in filters:
+        return ""
+    return f'JOIN "{T["country"]}" c ON c.id = {alias}.{column}'
 
 
 def _subsidiary_join(alias: str, user, filters: dict) -> str:
@@ -76,15 +107,16 @@ def _filters(alias: str, filters: dict) -> tuple[str, dict]:
     return "".join(f" AND {s}" for s in sql), params
 
 
-def opportunities(user, filters: dict) -> tuple[str, dict]:
+def opportunities(user, filters: dict) -> PageSql:
     visible, params = _visibility("o", user)
     extra, more = _filters("o", filters)
     params.update(more, tenant=user.tenant_id, limit=PAGE_SIZE)
     if "search" in filters:
         extra += " AND (o.name ILIKE %(search)s OR s.name ILIKE %(search)s)"
         params["search"] = f"%{filters['search']}%"
-    sql = f"""
-        SELECT o.id, o.name, o.subsidiary_id AS subsidiary, o.product_line_id AS product_line,
+    table = f'"{T["opp"]}" o {_subsidiary_join("o", user, filters)}'
+    return PageSql(
+        select=f"""o.id, o.name, o.subsidiary_id AS subsidiary, o.product_line_id AS product_line,
                o.owner_id AS owner, st.slug AS stage, o.amount::text AS amount, o.currency,
                o.close_date::text AS close_date, o.framework_agreement_id AS framework_agreement,
                o.status, o.next_step, o.loss_reason, o.global_account_id AS global_account,
@@ -94,58 +126,58 @@ def opportunities(user, filters: dict) -> tuple[str, dict]:
                         '[]')
                   FROM "{T["split"]}" cs JOIN "{T["country"]}" sc ON sc.id = cs.country_id
                  WHERE cs.opportunity_id = o.id) AS credit_splits,
-               o.version
-          FROM "{T["opp"]}" o
-          {_subsidiary_join("o", user, filters)}
+               o.version""",
+        from_=f"""{table}
           JOIN "{T["stage"]}" st ON st.id = o.stage_id
-          JOIN "{T["country"]}" c ON c.id = o.country_id
-         WHERE o.tenant_id = %(tenant)s AND {visible}{extra}
-         ORDER BY o.close_date, o.id
-         LIMIT %(limit)s"""
-    return sql, params
+          JOIN "{T["country"]}" c ON c.id = o.country_id""",
+        where=f"o.tenant_id = %(tenant)s AND {visible}{extra}",
+        order="o.close_date, o.id",
+        count_from=f"{table} {_country_join('o', filters)}",
+        params=params,
+    )
 
 
-def activities(user, filters: dict) -> tuple[str, dict]:
+def activities(user, filters: dict) -> PageSql:
     visible, params = _visibility("a", user)
     extra, more = _filters("a", filters)
     params.update(more, tenant=user.tenant_id, limit=PAGE_SIZE)
     if "search" in filters:
         extra += " AND a.subject ILIKE %(search)s"
         params["search"] = f"%{filters['search']}%"
-    sql = f"""
-        SELECT a.id, a.kind, a.subject, a.notes, a.subsidiary_id AS subsidiary,
+    table = f'"{T["act"]}" a {_subsidiary_join("a", user, filters)}'
+    return PageSql(
+        select="""a.id, a.kind, a.subject, a.notes, a.subsidiary_id AS subsidiary,
                a.contact_id AS contact, a.opportunity_id AS opportunity, a.owner_id AS owner,
                to_char(a.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
                    AS occurred_at,
                a.due_date::text AS due_date, a.done, a.global_account_id AS global_account,
-               c.code AS country
-          FROM "{T["act"]}" a
-          {_subsidiary_join("a", user, filters)}
-          JOIN "{T["country"]}" c ON c.id = a.country_id
-         WHERE a.tenant_id = %(tenant)s AND {visible}{extra}
-         ORDER BY a.occurred_at DESC, a.id DESC
-         LIMIT %(limit)s"""
-    return sql, params
+               c.code AS country""",
+        from_=f'{table} JOIN "{T["country"]}" c ON c.id = a.country_id',
+        where=f"a.tenant_id = %(tenant)s AND {visible}{extra}",
+        order="a.occurred_at DESC, a.id DESC",
+        count_from=f"{table} {_country_join('a', filters)}",
+        params=params,
+    )
 
 
-def campaigns(user, filters: dict) -> tuple[str, dict]:
+def campaigns(user, filters: dict) -> PageSql:
     visible, params = _visibility("m", user)
     extra, more = _filters("m", filters)
     params.update(more, tenant=user.tenant_id, limit=PAGE_SIZE)
     if "search" in filters:
         extra += " AND m.name ILIKE %(search)s"
         params["search"] = f"%{filters['search']}%"
-    sql = f"""
-        SELECT m.id, m.name, m.subsidiary_id AS subsidiary, m.starts_on::text AS starts_on,
+    table = f'"{T["camp"]}" m {_subsidiary_join("m", user, filters)}'
+    return PageSql(
+        select="""m.id, m.name, m.subsidiary_id AS subsidiary, m.starts_on::text AS starts_on,
                m.ends_on::text AS ends_on, m.global_account_id AS global_account,
-               c.code AS country, m.owner_id AS owner
-          FROM "{T["camp"]}" m
-          {_subsidiary_join("m", user, filters)}
-          JOIN "{T["country"]}" c ON c.id = m.country_id
-         WHERE m.tenant_id = %(tenant)s AND {visible}{extra}
-         ORDER BY m.starts_on DESC, m.id
-         LIMIT %(limit)s"""
-    return sql, params
+               c.code AS country, m.owner_id AS owner""",
+        from_=f'{table} JOIN "{T["country"]}" c ON c.id = m.country_id',
+        where=f"m.tenant_id = %(tenant)s AND {visible}{extra}",
+        order="m.starts_on DESC, m.id",
+        count_from=f"{table} {_country_join('m', filters)}",
+        params=params,
+    )
 
 
 def _account_perm(user, codename: str, account_sql: str) -> str:
@@ -156,7 +188,7 @@ def _account_perm(user, codename: str, account_sql: str) -> str:
     )
 
 
-def subsidiaries(user, filters: dict) -> tuple[str, dict]:
+def subsidiaries(user, filters: dict) -> PageSql:
     """Everyone in the tenant sees every subsidiary; ``can_change`` as
     teams.selectors.subsidiaries_changeable_by (owner, GAM, local account manager there)."""
     extra, params = _filters("s", filters)
@@ -174,23 +206,24 @@ def subsidiaries(user, filters: dict) -> tuple[str, dict]:
             "AND tm.role = 'local_account_manager' AND tm.global_account_id = s.global_account_id "
             "AND tm.country_id = s.country_id))"
         )
-    sql = f"""
-        SELECT s.id, s.global_account_id AS global_account, s.name, c.code AS country,
+    return PageSql(
+        select=f"""s.id, s.global_account_id AS global_account, s.name, c.code AS country,
                s.registration_number, s.website, s.address, s.owner_id AS owner,
                g.manager_id AS manager, {can_change} AS can_change,
                to_char(s.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
                    AS created_at,
-               s.version
-          FROM "{T["sub"]}" s
+               s.version""",
+        from_=f""""{T["sub"]}" s
           JOIN "{T["country"]}" c ON c.id = s.country_id
-          LEFT JOIN "{T["ga"]}" g ON g.id = s.global_account_id
-         WHERE s.tenant_id = %(tenant)s{extra}
-         ORDER BY s.name, s.id
-         LIMIT %(limit)s"""
-    return sql, params
+          LEFT JOIN "{T["ga"]}" g ON g.id = s.global_account_id""",
+        where=f"s.tenant_id = %(tenant)s{extra}",
+        order="s.name, s.id",
+        count_from=f'"{T["sub"]}" s {_country_join("s", filters)}',
+        params=params,
+    )
 
 
-def global_accounts(user, filters: dict) -> tuple[str, dict]:
+def global_accounts(user, filters: dict) -> PageSql:
     """Everyone in the tenant sees that an account exists (name, tier, GAM); the rest of
     the columns of accounts.serializers.GlobalAccountSerializer, with the subsidiary count."""
     params = {"tenant": user.tenant_id, "limit": PAGE_SIZE}
@@ -201,8 +234,8 @@ def global_accounts(user, filters: dict) -> tuple[str, dict]:
     admin = user.is_tenant_admin
     details = "TRUE" if admin else _account_perm(user, "view_globalaccount", "g.id")
     change = "TRUE" if admin else _account_perm(user, "change_globalaccount", "g.id")
-    sql = f"""
-        SELECT g.id, g.name, g.tier_id AS tier, c.code AS headquarters_country,
+    return PageSql(
+        select=f"""g.id, g.name, g.tier_id AS tier, c.code AS headquarters_country,
                g.manager_id AS manager, coalesce(nullif(u.name, ''), u.email) AS manager_name,
                g.score::text AS score, g.tier_override, g.tier_override_by_id AS tier_override_by,
                g.tier_override_reason, g.description, g.industry, g.website,
@@ -211,14 +244,15 @@ def global_accounts(user, filters: dict) -> tuple[str, dict]:
                {details} AS details_visible, {change} AS can_change,
                to_char(g.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
                    AS created_at,
-               g.version
-          FROM "{T["ga"]}" g
+               g.version""",
+        from_=f""""{T["ga"]}" g
           LEFT JOIN "{T["country"]}" c ON c.id = g.headquarters_country_id
-          LEFT JOIN gam_user u ON u.id = g.manager_id
-         WHERE g.tenant_id = %(tenant)s{extra}
-         ORDER BY g.name, g.id
-         LIMIT %(limit)s"""
-    return sql, params
+          LEFT JOIN gam_user u ON u.id = g.manager_id""",
+        where=f"g.tenant_id = %(tenant)s{extra}",
+        order="g.name, g.id",
+        count_from=f'"{T["ga"]}" g',
+        params=params,
+    )
 
 
 QUERIES = {
@@ -231,11 +265,15 @@ QUERIES = {
 
 
 def fetch_page(kind: str, user, filters: dict) -> tuple[str, int]:
-    """Run the query and serialize the page; returns (json text, number of rows)."""
-    sql, params = QUERIES[kind](user, filters)
+    """Run the query and serialize the page (count and rows); returns (json text, number of
+    rows)."""
+    page = QUERIES[kind](user, filters)
     # In the user's tenant like a request (the row-level-security setting follows it).
     with tenant_context(user.tenant_id), connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        names = [d[0] for d in cursor.description]
-        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-    return json.dumps({"results": rows}, default=str), len(rows)
+        cursor.execute(page.sql(), page.params)
+        names = [d[0] for d in cursor.description][1:]
+        fetched = cursor.fetchall()
+    count = fetched[0][0]
+    # An empty page is one row of the count with NULL page columns (the LEFT JOIN).
+    rows = [dict(zip(names, row[1:], strict=True)) for row in fetched if row[1] is not None]
+    return json.dumps({"count": count, "results": rows}, default=str), len(rows)

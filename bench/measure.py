@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import inspect
+import json
 import statistics
 import time
 from dataclasses import dataclass, field
@@ -259,8 +260,14 @@ def in_process(all_cases: list[Case], *, repeat: int) -> list[dict]:
         row["orm_p95_ms"] = round(_percentile(samples, 95), 1)
         if case.baseline:
             user = case.persona.user
-            _text, n = handwritten.fetch_page(case.baseline, user, case.filters)
+            text, n = handwritten.fetch_page(case.baseline, user, case.filters)
             row["baseline_rows"] = n
+            row["baseline_count"] = json.loads(text)["count"]
+            if row["baseline_count"] != row.get("count") or n != row.get("page_rows"):
+                row["note"] = (
+                    f"baseline differs: {row['baseline_count']} rows / {n} on the page, the "
+                    f"API {row.get('count')} / {row.get('page_rows')}"
+                )
             base = _timed(
                 lambda u=user, k=case: handwritten.fetch_page(k.baseline, u, k.filters), repeat
             )
