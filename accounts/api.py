@@ -45,7 +45,7 @@ from accounts.serializers import (
 )
 from accounts.warnings import duplicate_warnings
 from gam.concurrency import StaleVersion, version_from_if_match
-from gam.drf import IsTenantAdminOrReadOnly, TenantScopedAPIMixin
+from gam.drf import IdsFirstPaginationMixin, IsTenantAdminOrReadOnly, TenantScopedAPIMixin
 
 
 class StaleVersionConflict(exceptions.APIException):
@@ -136,7 +136,7 @@ class SelectionCriterionViewSet(ServiceViewSet):
 # --- global accounts ------------------------------------------------------------------------
 
 
-class GlobalAccountViewSet(ServiceViewSet):
+class GlobalAccountViewSet(IdsFirstPaginationMixin, ServiceViewSet):
     """Global accounts: everyone sees name, tier, headquarters and GAM; the team and the
     tenant admin see the rest. Tenant admins create and delete, the GAM changes. A tier set
     here is a manual override (say why in ``tier_override_reason``). Send the ``version`` you
@@ -222,7 +222,7 @@ class GlobalAccountViewSet(ServiceViewSet):
 # --- subsidiaries ---------------------------------------------------------------------------
 
 
-class SubsidiaryViewSet(ServiceViewSet):
+class SubsidiaryViewSet(IdsFirstPaginationMixin, ServiceViewSet):
     """Subsidiaries: everyone in the tenant sees them (so nobody enters a customer twice).
     Creating one that looks like an existing customer succeeds; the answer's ``warnings``
     say which (by name to those who may see it, else its country and the GAM to talk to)."""

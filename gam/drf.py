@@ -25,6 +25,22 @@ class Pagination(PageNumberPagination):
     max_page_size = 500
 
 
+class IdsFirstPaginationMixin:
+    """A list view that reads the page's ids first, from the record's own table, then the
+    rows with their related objects and annotations for those ids only. In one query, with
+    row-level security each joined tenant table (country, stage, account, user) divides
+    PostgreSQL's row estimate by the number of tenants: it joins every matching row of the
+    tenant and sorts them instead of reading 50 ids from the (tenant, order) index (issue 7:
+    500k opportunities 11 s; 3,464 Swedish subsidiaries 108 ms -> see the README)."""
+
+    def paginate_queryset(self, queryset):
+        ids = super().paginate_queryset(queryset.values_list("pk", flat=True))
+        if ids is None:
+            return None
+        rows = {row.pk: row for row in queryset.filter(pk__in=ids)}
+        return [rows[pk] for pk in ids if pk in rows]
+
+
 def exception_handler(exc, context):
     """DRF's handler, plus: Django ValidationError and IntegrityError become 400s."""
     if isinstance(exc, DjangoValidationError):

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 
 from gam.audit import audit
 from gam.concurrency import StaleVersion, version_from_if_match
-from gam.drf import IsTenantAdminOrReadOnly, TenantScopedAPIMixin
+from gam.drf import IdsFirstPaginationMixin, IsTenantAdminOrReadOnly, TenantScopedAPIMixin
 from opportunities import selectors, services, warnings
 from opportunities.filters import ActivityFilter, CampaignFilter, LeadFilter, OpportunityFilter
 from opportunities.serializers import (
@@ -91,21 +91,9 @@ class LeadQualificationParameterViewSet(ConfigurationViewSet):
 # --- records at a customer (sharing model) --------------------------------------------------
 
 
-class AccountRecordViewSet(TenantScopedAPIMixin, viewsets.ModelViewSet):
+class AccountRecordViewSet(IdsFirstPaginationMixin, TenantScopedAPIMixin, viewsets.ModelViewSet):
     """Lists and details show what the user may see (anything else is 404); changing needs
     the right to change the record (403 otherwise)."""
-
-    def paginate_queryset(self, queryset):
-        # The page's ids first, from the record's own table, then the rows with their
-        # related objects for those ids only. In one query, with row-level security each
-        # joined tenant table (stage, country) divides PostgreSQL's row estimate by the
-        # number of tenants, and it sorts the whole tenant instead of reading 50 rows from
-        # the (tenant, order) index (issue 7: 500k opportunities, 11 s -> see README).
-        ids = super().paginate_queryset(queryset.values_list("pk", flat=True))
-        if ids is None:
-            return None
-        rows = {row.pk: row for row in queryset.filter(pk__in=ids)}
-        return [rows[pk] for pk in ids if pk in rows]
 
     def get_object(self):
         obj = super().get_object()
