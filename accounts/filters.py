@@ -9,6 +9,7 @@ from django.db.models import Q
 
 from accounts import selectors
 from accounts.models import Contact, FrameworkAgreement, GlobalAccount, Relationship, Subsidiary
+from gam import search
 
 
 class CountryCodeFilter(django_filters.CharFilter):
@@ -64,7 +65,8 @@ class SubsidiaryFilter(django_filters.FilterSet):
     country = CountryCodeFilter()
     owner = IdOrNoneFilter(field_name="owner")
     search = django_filters.CharFilter(
-        field_name="name", lookup_expr="icontains", help_text="Part of the name."
+        method="filter_search",
+        help_text="Beginnings of words of the name, any case and accents ('nord ab').",
     )
     ordering = django_filters.OrderingFilter(
         fields=(("name", "name"), ("country__code", "country"), ("created_at", "created_at"))
@@ -73,6 +75,9 @@ class SubsidiaryFilter(django_filters.FilterSet):
     class Meta:
         model = Subsidiary
         fields: list[str] = []
+
+    def filter_search(self, qs, name, value):
+        return search.search(qs, value, {"id": search.Kind.SUBSIDIARY})
 
 
 class ContactFilter(django_filters.FilterSet):

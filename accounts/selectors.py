@@ -54,6 +54,8 @@ from accounts.models import (
     Tier,
 )
 from gam.models import Country, User
+from gam.search import Kind as SearchKind
+from gam.search import search as word_search
 from teams.models import TeamMembership, TeamRole
 from teams.selectors import (
     CHANGE,
@@ -145,7 +147,7 @@ def global_accounts_filter(
     """The list filters of pages and API: name search, tier (id, or ``none``), country
     (headquarters there or a subsidiary there, ISO code), GAM (user id, or ``none``)."""
     if search:
-        qs = qs.filter(name__icontains=search)
+        qs = word_search(qs, search, {"id": SearchKind.GLOBAL_ACCOUNT})
     if tier not in (None, ""):
         qs = qs.filter(tier__isnull=True) if str(tier) == "none" else qs.filter(tier_id=tier)
     if country:

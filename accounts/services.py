@@ -34,6 +34,7 @@ from accounts.models import (
     Subsidiary,
     Tier,
 )
+from gam import search
 from gam.audit import audit
 from gam.concurrency import save_if_current
 from gam.models import Country, User
@@ -245,6 +246,7 @@ def global_account_delete(*, actor: User, account: GlobalAccount) -> None:
     subsidiaries = account.subsidiaries.count()
     audit(actor, "global_account.delete", account, name=account.name, subsidiaries=subsidiaries)
     account._history_user = actor
+    search.forget(search.Kind.GLOBAL_ACCOUNT, [account.pk])
     account.delete()
 
 
@@ -565,6 +567,12 @@ def subsidiary_delete(*, actor: User, subsidiary: Subsidiary) -> None:
         )
     audit(actor, "subsidiary.delete", subsidiary, name=subsidiary.name)
     subsidiary._history_user = actor
+    # Its activities and campaigns go with it (cascade).
+    from opportunities.models import Activity, Campaign
+
+    search.forget_records(Subsidiary, [subsidiary.pk])
+    for model, kind in ((Activity, search.Kind.ACTIVITY), (Campaign, search.Kind.CAMPAIGN)):
+        search.forget(kind, model.objects.filter(subsidiary=subsidiary).values("pk"))
     subsidiary.delete()
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -22,6 +22,7 @@ from accounts import change_history, forms, relationship_map, scoring, services
 from accounts import selectors as account_selectors
 from accounts.matching import find_matches
 from accounts.models import Contact, FrameworkAgreement, GlobalAccount, Subsidiary, Tier
+from gam import search
 from gam.concurrency import StaleVersion
 from gam.exports import csv_response
 from gam.models import Country, User
@@ -204,10 +205,8 @@ def _subsidiary_queryset(request):
     filters = {k: params.get(k, "").strip() for k in ("q", "country", "global_account", "owner")}
     qs = account_selectors.subsidiaries_for_list(request.user)
     if filters["q"]:
-        q = filters["q"]
-        qs = qs.filter(
-            Q(name__icontains=q) | Q(registration_number__icontains=q) | Q(website__icontains=q)
-        )
+        kinds = (search.Kind.SUBSIDIARY, search.Kind.SUBSIDIARY_CODE)  # name, number, website
+        qs = search.search(qs, filters["q"], {"id": kinds})
     if filters["country"]:
         qs = qs.filter(country__code=filters["country"].upper())
     if filters["global_account"] == "none":

@@ -8,8 +8,13 @@ class GamConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from gam import checks  # noqa: F401  (registers the system checks)
+        from gam import (
+            checks,  # noqa: F401  (registers the system checks)
+            search,
+        )
         from gam.rls import post_migrate_apply_rls
+
+        search.connect()  # search words follow the saves of searchable records
 
         # Once per migrate (sender=this app), after every app's tables exist: RLS policies on
         # every tenant-owned table, new ones included. A no-op on SQLite.

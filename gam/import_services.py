@@ -40,6 +40,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from accounts.matching import NAME_MATCH_THRESHOLD, MatchingKeys, matching_keys, names_match
 from accounts.models import Contact, GlobalAccount, Subsidiary
+from gam import search
 from gam.audit import audit
 from gam.import_files import FileError, parse_file
 from gam.models import Country, ExchangeRate, ImportJob, User
@@ -659,6 +660,7 @@ class SubsidiaryImporter(_Importer):
         creates = [r.obj for r in results if r.action == CREATE]
         updates = [r.obj for r in results if r.action == UPDATE]
         bulk_create_with_history(creates, Subsidiary, batch_size=1000, default_user=self.user)
+        search.index_records(creates, created=True)
         if updates:
             for sub in updates:
                 sub.set_matching_keys()
@@ -682,6 +684,7 @@ class SubsidiaryImporter(_Importer):
                 batch_size=1000,
                 default_user=self.user,
             )
+            search.index_records(updates, created=False)  # renamed ones
 
 
 # --- contacts -------------------------------------------------------------------------------
@@ -1045,6 +1048,7 @@ class OpportunityImporter(_Importer):
         updated = [r for r in results if r.action == UPDATE]
         # PostgreSQL and SQLite return the new ids, which the splits and moves need.
         bulk_create_with_history(creates, Opportunity, batch_size=1000, default_user=self.user)
+        search.index_records(creates, created=True)  # updates never change the name
         tenant_id = current_tenant_id()
         CreditSplit.objects.bulk_create(
             [

@@ -223,3 +223,40 @@ class ImportJob(TenantOwnedModel):
     @property
     def is_running(self) -> bool:
         return self.status in self.RUNNING
+
+
+class SearchWord(TenantOwnedModel):
+    """One normalized word of a record's searchable text, for word-prefix search (gam.search).
+
+    ``LIKE '%text%'`` is not leakproof, so under row-level security PostgreSQL cannot read it
+    from any index and scans the whole tenant; ``starts_with(word, 'text')`` on this table is
+    leakproof and becomes a range condition of the b-tree below. ``record_id`` is the id of a
+    row of the model named by ``kind`` (no foreign key: one table serves several models)."""
+
+    class Kind(models.IntegerChoices):
+        GLOBAL_ACCOUNT = 1, "global account name"
+        SUBSIDIARY = 2, "subsidiary name"
+        SUBSIDIARY_CODE = 3, "subsidiary registration number and website"
+        OPPORTUNITY = 4, "opportunity name"
+        ACTIVITY = 5, "activity subject"
+        CAMPAIGN = 6, "campaign name"
+
+    # The primary key leads with tenant_id: no separate index of the foreign key.
+    tenant = models.ForeignKey(
+        "gam.Tenant", on_delete=models.CASCADE, editable=False, db_index=False
+    )
+    pk = models.CompositePrimaryKey("tenant", "kind", "record_id", "word")
+    kind = models.PositiveSmallIntegerField(choices=Kind.choices)
+    record_id = models.BigIntegerField()
+    word = models.CharField(max_length=64)
+
+    class Meta:
+        indexes = [
+            # The search: tenant and kind equal, word in a prefix range, record ids read from
+            # the index itself (index-only scan). The primary key serves "the words of a record".
+            models.Index(
+                fields=["tenant", "kind", "word", "record_id"],
+                opclasses=["int8_ops", "int2_ops", "text_pattern_ops", "int8_ops"],
+                name="gam_searchword_prefix",
+            )
+        ]

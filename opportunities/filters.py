@@ -6,10 +6,12 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Q
 
-from accounts.models import Subsidiary
-from gam.lookups import in_subquery
+from gam import search
 from opportunities.models import Activity, Campaign, Lead, Opportunity
 from opportunities.selectors import leads_overdue
+
+# The opportunity's name or its customer's (the pipeline page searches the same).
+OPPORTUNITY_SEARCH = {"id": search.Kind.OPPORTUNITY, "subsidiary_id": search.Kind.SUBSIDIARY}
 
 
 class CountryCodeFilter(django_filters.CharFilter):
@@ -32,13 +34,8 @@ class OpportunityFilter(django_filters.FilterSet):
         fields: list[str] = []
 
     def filter_search(self, qs, name, value):
-        # The subsidiary's name as a subquery on the record's own column, not an OR across
-        # the join, so that each side can use its own trigram index (issue 7, gam.lookups;
-        # under row-level security LIKE is applied after the policy, see README).
-        at_subsidiaries = Subsidiary.objects.filter(name__icontains=value).values("pk")
-        return qs.filter(
-            Q(name__icontains=value) | Q(in_subquery("subsidiary_id", at_subsidiaries))
-        )
+        # Words of the name or of the customer's name (gam.search): each an index range.
+        return search.search(qs, value, OPPORTUNITY_SEARCH)
 
 
 class ActivityFilter(django_filters.FilterSet):
@@ -49,11 +46,14 @@ class ActivityFilter(django_filters.FilterSet):
     opportunity = django_filters.NumberFilter()
     kind = django_filters.ChoiceFilter(choices=Activity.Kind.choices)
     done = django_filters.BooleanFilter()
-    search = django_filters.CharFilter(field_name="subject", lookup_expr="icontains")
+    search = django_filters.CharFilter(method="filter_search")
 
     class Meta:
         model = Activity
         fields: list[str] = []
+
+    def filter_search(self, qs, name, value):
+        return search.search(qs, value, {"id": search.Kind.ACTIVITY})
 
 
 class CampaignFilter(django_filters.FilterSet):
@@ -61,11 +61,14 @@ class CampaignFilter(django_filters.FilterSet):
     country = CountryCodeFilter()
     owner = django_filters.NumberFilter()
     subsidiary = django_filters.NumberFilter()
-    search = django_filters.CharFilter(field_name="name", lookup_expr="icontains")
+    search = django_filters.CharFilter(method="filter_search")
 
     class Meta:
         model = Campaign
         fields: list[str] = []
+
+    def filter_search(self, qs, name, value):
+        return search.search(qs, value, {"id": search.Kind.CAMPAIGN})
 
 
 class LeadFilter(django_filters.FilterSet):

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import FrameworkAgreement, Subsidiary
+from gam import search
 from gam.audit import audit
 from gam.concurrency import save_if_current
 from gam.models import Country, User
@@ -317,6 +318,7 @@ def opportunity_delete(*, opportunity: Opportunity, actor: User | None) -> None:
     opportunity._history_user = actor
     # The check after commit finds the opportunity gone and resolves its conflicts.
     _queue_check("opportunity", opportunity)
+    search.forget(search.Kind.OPPORTUNITY, [opportunity.pk])
     opportunity.delete()
 
 

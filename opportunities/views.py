@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Subsidiary
+from gam import search
 from gam.audit import audit
 from gam.concurrency import StaleVersion
 from gam.exports import csv_response
@@ -27,6 +28,7 @@ from gam.models import Country
 from gam.pages import apply_service_errors, get_or_404, paginate, tenant_admin_required
 from gam.tenancy import current_tenant_id, tenant_context
 from opportunities import forms, selectors, services, warnings
+from opportunities.filters import OPPORTUNITY_SEARCH
 from opportunities.models import (
     Activity,
     CreditSplit,
@@ -64,9 +66,7 @@ def _pipeline_queryset(request):
         my_share = CreditSplit.objects.filter(opportunity=OuterRef("pk"), user=user)
         qs = qs.filter(Q(owner=user) | Q(Exists(my_share)))
     if filters["q"]:
-        qs = qs.filter(
-            Q(name__icontains=filters["q"]) | Q(subsidiary__name__icontains=filters["q"])
-        )
+        qs = search.search(qs, filters["q"], OPPORTUNITY_SEARCH)
     if filters["country"]:
         qs = qs.filter(country__code=filters["country"].upper())
     if filters["stage"]:
@@ -449,6 +449,7 @@ def activity_edit(request, pk: int | None = None):
 def activity_delete(request, pk: int):
     activity = get_or_404(selectors.activities_visible_to(request.user), pk=pk)
     _require_change(request.user, activity)
+    search.forget(search.Kind.ACTIVITY, [activity.pk])
     activity.delete()
     messages.success(request, _("Activity deleted."))
     return redirect(_next_url(request, reverse("opportunities:pipeline")))
@@ -591,8 +592,8 @@ def campaign_list(request):
     campaigns = selectors.campaigns_visible_to(request.user)
     query = request.GET.get("q", "").strip()
     if query:
-        campaigns = campaigns.filter(
-            Q(name__icontains=query) | Q(subsidiary__name__icontains=query)
+        campaigns = search.search(
+            campaigns, query, {"id": search.Kind.CAMPAIGN, "subsidiary_id": search.Kind.SUBSIDIARY}
         )
     return render(
         request,
@@ -628,6 +629,7 @@ def campaign_edit(request, pk: int | None = None):
 def campaign_delete(request, pk: int):
     campaign = get_or_404(selectors.campaigns_visible_to(request.user), pk=pk)
     _require_change(request.user, campaign)
+    search.forget(search.Kind.CAMPAIGN, [campaign.pk])
     campaign.delete()
     messages.success(request, _("Campaign deleted."))
     return redirect("opportunities:campaign_list")
