@@ -27,7 +27,7 @@ from django.db import connection, models
 
 from accounts.matching import matching_keys
 from accounts.models import AccountPlan, GlobalAccount, Subsidiary, Tier
-from gam.models import Country, ExchangeRate, Tenant, User
+from gam.models import Country, ExchangeRate, SearchWord, Tenant, User
 from opportunities.models import (
     Activity,
     Campaign,
@@ -492,6 +492,7 @@ class Generator:
                     other_admin = made.admin_id
             for table in self.tables.values():
                 table.flush()
+            words = self._search_words()
             for _name, definition in dropped:
                 cursor.execute(definition)
             if replica:
@@ -499,6 +500,7 @@ class Generator:
         personas.other_tenant_admin_id = other_admin
         rows = {t.name: t.count for t in self.tables.values()}
         rows["gam_tenant"] = len(tenants)
+        rows[SearchWord._meta.db_table] = words
         return Result(
             personas=personas,
             rows=rows,
@@ -524,11 +526,18 @@ class Generator:
 
     def _drop_indexes(self) -> list[tuple[str, str]]:
         dropped = []
-        for model in (Subsidiary, Opportunity, CreditSplit, StageChange, Activity):
+        for model in (Subsidiary, Opportunity, CreditSplit, StageChange, Activity, SearchWord):
             for name, definition in _plain_indexes(self.cursor, model._meta.db_table):
                 self.cursor.execute(f'DROP INDEX "{name}"')
                 dropped.append((name, definition))
         return dropped
+
+    def _search_words(self) -> int:
+        """The words of the list search, from the rows just loaded (gam.search.rebuild reads
+        them back and COPYs the words, as the data migration does)."""
+        from gam import search
+
+        return search.rebuild(connection)
 
     def _tables(self) -> dict:
         t = lambda model, *cols: Table(self.cursor, model, list(cols))  # noqa: E731

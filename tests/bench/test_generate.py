@@ -105,3 +105,20 @@ def test_keys_amounts_and_permissions_are_those_of_the_services(generated):
         total = Opportunity.objects.count()
         assert 0 < selectors.opportunities_visible_to(rep).count() < total
         assert selectors.opportunities_visible_to(admin).count() == total
+
+
+def test_search_words_are_those_the_saves_write(generated):
+    from gam import search
+    from gam.models import SearchWord
+
+    _sizes, result = generated
+    assert result.rows["gam_searchword"] > 0
+    with tenant_context(result.personas.tenant_id):
+        for model, kind, field in (
+            (Subsidiary, SearchWord.Kind.SUBSIDIARY, "name"),
+            (Opportunity, SearchWord.Kind.OPPORTUNITY, "name"),
+            (Activity, SearchWord.Kind.ACTIVITY, "subject"),
+        ):
+            for pk, text in model.objects.values_list("pk", field)[:20]:
+                stored = SearchWord.objects.filter(kind=kind, record_id=pk)
+                assert set(stored.values_list("word", flat=True)) == set(search.words(text))

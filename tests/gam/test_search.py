@@ -5,8 +5,10 @@ data migration runs."""
 from __future__ import annotations
 
 import datetime
+import io
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -324,3 +326,16 @@ def test_search_query_count_is_constant(searchable, api, django_assert_max_num_q
         sizes.append(response.json()["count"])
     assert counts[0] == counts[1], counts
     assert sizes[1] > sizes[0] > 0, sizes
+
+
+def test_the_repair_command_restores_lost_words(searchable, api):
+    w = searchable
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM gam_searchword WHERE tenant_id = %s", [w.acme.pk])
+    assert _ids(api(w.admin), "/api/v1/subsidiaries/?search=nordvik") == set()
+    out = io.StringIO()
+    call_command("search_words", "--tenant", "acme", stdout=out)
+    assert "search words" in out.getvalue()
+    assert _ids(api(w.admin), "/api/v1/subsidiaries/?search=nordvik") == {w.nordvik.pk}
+    with pytest.raises(CommandError):
+        call_command("search_words", "--tenant", "nope")
