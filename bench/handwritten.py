@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from django.db import connection
 
 from accounts.models import GlobalAccount, Subsidiary
-from gam.models import Country
+from gam.models import Country, SearchWord
 from gam.tenancy import tenant_context
 from opportunities.models import Activity, Campaign, CreditSplit, Opportunity, Stage
 from teams.models import GlobalAccountUserObjectPermission, TeamMembership
@@ -32,7 +32,9 @@ T = {
     "split": CreditSplit._meta.db_table,
     "perm": GlobalAccountUserObjectPermission._meta.db_table,
     "team": TeamMembership._meta.db_table,
+    "words": SearchWord._meta.db_table,
 }
+K = SearchWord.Kind
 
 
 @dataclass
@@ -63,12 +65,21 @@ def _country_join(alias: str, filters: dict, column: str = "country_id") -> str:
     return f'JOIN "{T["country"]}" c ON c.id = {alias}.{column}'
 
 
-def _subsidiary_join(alias: str, user, filters: dict) -> str:
-    """The subsidiary is only joined when the search needs it (the sharing filter reads
-    the record's own columns)."""
-    if not ("search" in filters and alias == "o"):
-        return ""
-    return f'JOIN "{T["sub"]}" s ON s.id = {alias}.subsidiary_id'
+def _search(filters: dict, params: dict, columns: dict[str, int]) -> str:
+    """The word-prefix search of gam.search: every word begins a word of one of
+    ``columns`` (column -> kind of the records it points at), read from the words' index."""
+    from gam import search
+
+    condition = ""
+    for i, term in enumerate(search.terms(filters["search"])):
+        params[f"search{i}"] = term
+        either = " OR ".join(
+            f"{column} = ANY(ARRAY(SELECT record_id FROM {T['words']} WHERE tenant_id ="
+            f" %(tenant)s AND kind = {kind} AND starts_with(word, %(search{i})s)))"
+            for column, kind in columns.items()
+        )
+        condition += f" AND ({either})"
+    return condition or " AND FALSE"
 
 
 def _visibility(alias: str, user) -> tuple[str, dict]:
@@ -112,9 +123,8 @@ def opportunities(user, filters: dict) -> PageSql:
     extra, more = _filters("o", filters)
     params.update(more, tenant=user.tenant_id, limit=PAGE_SIZE)
     if "search" in filters:
-        extra += " AND (o.name ILIKE %(search)s OR s.name ILIKE %(search)s)"
-        params["search"] = f"%{filters['search']}%"
-    table = f'"{T["opp"]}" o {_subsidiary_join("o", user, filters)}'
+        extra += _search(filters, params, {"o.id": K.OPPORTUNITY, "o.subsidiary_id": K.SUBSIDIARY})
+    table = f'"{T["opp"]}" o'
     return PageSql(
         select=f"""o.id, o.name, o.subsidiary_id AS subsidiary, o.product_line_id AS product_line,
                o.owner_id AS owner, st.slug AS stage, o.amount::text AS amount, o.currency,
@@ -142,9 +152,8 @@ def activities(user, filters: dict) -> PageSql:
     extra, more = _filters("a", filters)
     params.update(more, tenant=user.tenant_id, limit=PAGE_SIZE)
     if "search" in filters:
-        extra += " AND a.subject ILIKE %(search)s"
-        params["search"] = f"%{filters['search']}%"
-    table = f'"{T["act"]}" a {_subsidiary_join("a", user, filters)}'
+        extra += _search(filters, params, {"a.id": K.ACTIVITY})
+    table = f'"{T["act"]}" a'
     return PageSql(
         select="""a.id, a.kind, a.subject, a.notes, a.subsidiary_id AS subsidiary,
                a.contact_id AS contact, a.opportunity_id AS opportunity, a.owner_id AS owner,
@@ -165,9 +174,8 @@ def campaigns(user, filters: dict) -> PageSql:
     extra, more = _filters("m", filters)
     params.update(more, tenant=user.tenant_id, limit=PAGE_SIZE)
     if "search" in filters:
-        extra += " AND m.name ILIKE %(search)s"
-        params["search"] = f"%{filters['search']}%"
-    table = f'"{T["camp"]}" m {_subsidiary_join("m", user, filters)}'
+        extra += _search(filters, params, {"m.id": K.CAMPAIGN})
+    table = f'"{T["camp"]}" m'
     return PageSql(
         select="""m.id, m.name, m.subsidiary_id AS subsidiary, m.starts_on::text AS starts_on,
                m.ends_on::text AS ends_on, m.global_account_id AS global_account,
@@ -194,8 +202,7 @@ def subsidiaries(user, filters: dict) -> PageSql:
     extra, params = _filters("s", filters)
     params.update(tenant=user.tenant_id, limit=PAGE_SIZE)
     if "search" in filters:
-        extra += " AND s.name ILIKE %(search)s"
-        params["search"] = f"%{filters['search']}%"
+        extra += _search(filters, params, {"s.id": K.SUBSIDIARY})
     if user.is_tenant_admin:
         can_change = "TRUE"
     else:
@@ -229,8 +236,7 @@ def global_accounts(user, filters: dict) -> PageSql:
     params = {"tenant": user.tenant_id, "limit": PAGE_SIZE}
     extra = ""
     if "search" in filters:
-        extra += " AND g.name ILIKE %(search)s"
-        params["search"] = f"%{filters['search']}%"
+        extra += _search(filters, params, {"g.id": K.GLOBAL_ACCOUNT})
     admin = user.is_tenant_admin
     details = "TRUE" if admin else _account_perm(user, "view_globalaccount", "g.id")
     change = "TRUE" if admin else _account_perm(user, "change_globalaccount", "g.id")
