@@ -21,6 +21,7 @@ from opportunities import services as opportunity_services
 from opportunities.models import Opportunity
 from tests import factories as f
 from tests.gam.test_imports import apply_job, csv_bytes, run_import  # noqa: F401 (fixtures)
+from tests.gam.test_rls import as_app_role  # noqa: F401 (fixture)
 
 Kind = SearchWord.Kind
 
@@ -339,3 +340,13 @@ def test_the_repair_command_restores_lost_words(searchable, api):
     assert _ids(api(w.admin), "/api/v1/subsidiaries/?search=nordvik") == {w.nordvik.pk}
     with pytest.raises(CommandError):
         call_command("search_words", "--tenant", "nope")
+
+
+def test_row_level_security_keeps_words_in_their_tenant(searchable, as_app_role):  # noqa: F811
+    w = searchable
+    with tenant_context(w.acme), connection.cursor() as cursor:
+        # No tenant filter at all: the policy alone hides the other tenant's words.
+        cursor.execute("SELECT DISTINCT tenant_id FROM gam_searchword")
+        assert cursor.fetchall() == [(w.acme.pk,)]
+        cursor.execute("SELECT count(*) FROM gam_searchword WHERE word = 'globex'")
+        assert cursor.fetchone() == (0,)
