@@ -37,6 +37,7 @@ from accounts.plan_serializers import (
     PlanSerializer,
     PlanVersionSerializer,
 )
+from gam import search
 from gam.concurrency import StaleVersion, version_from_if_match
 from gam.drf import TenantScopedAPIMixin
 
@@ -60,12 +61,15 @@ class _CountryCode(django_filters.CharFilter):
 
 class PlanFilter(django_filters.FilterSet):
     global_account = django_filters.NumberFilter()
-    search = django_filters.CharFilter(field_name="global_account__name", lookup_expr="icontains")
+    search = django_filters.CharFilter(method="filter_search")  # the account's name
     review_overdue = django_filters.BooleanFilter(method="filter_review_overdue")
 
     class Meta:
         model = AccountPlan
         fields: list[str] = []
+
+    def filter_search(self, qs, name, value):
+        return search.search(qs, value, {"global_account_id": search.Kind.GLOBAL_ACCOUNT})
 
     def filter_review_overdue(self, qs, name, value):
         today = timezone.localdate()

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from accounts import plan_forms as forms
 from accounts import plan_selectors as selectors
 from accounts import plan_services as services
+from gam import search
 from gam.concurrency import StaleVersion
 from gam.exports import csv_response
 from gam.pages import apply_service_errors, paginate
@@ -110,7 +111,7 @@ def plan_list(request):
     plans = selectors.plans_with_review_dates(request.user)
     query = request.GET.get("q", "").strip()
     if query:
-        plans = plans.filter(global_account__name__icontains=query)
+        plans = search.search(plans, query, {"global_account_id": search.Kind.GLOBAL_ACCOUNT})
     overdue_only = request.GET.get("overdue") == "1"
     today = timezone.localdate()
     if overdue_only:
