@@ -54,6 +54,7 @@ from opportunities.models import (
     StageChange,
     status_for_phase,
 )
+from opportunities.services import stage_summaries_refresh
 from teams.models import TeamMembership, TeamRole
 from teams.selectors import (
     changeable_records,
@@ -1101,6 +1102,10 @@ class OpportunityImporter(_Importer):
                 if r.obj.stage_id != r.extra["previous_stage"].pk
             ]
         StageChange.objects.bulk_create(moves, batch_size=1000)
+        # The stage history summary kept on each opportunity (opportunities.services).
+        moved = [m.opportunity_id for m in moves]
+        for i in range(0, len(moved), 1000):
+            stage_summaries_refresh(Opportunity.objects.filter(pk__in=moved[i : i + 1000]))
 
 
 IMPORTERS: dict[str, type[_Importer]] = {

@@ -28,6 +28,12 @@ class Phase(models.TextChoices):
 
 
 OPEN_PHASES = (Phase.QUALIFICATION, Phase.PROPOSAL, Phase.NEGOTIATION)
+# The funnel of common phases in order, ranked from 1 (lost is an exit, not a step: 0).
+FUNNEL_RANK = {Phase.QUALIFICATION: 1, Phase.PROPOSAL: 2, Phase.NEGOTIATION: 3, Phase.WON: 4}
+
+
+def funnel_rank(phase: str) -> int:
+    return FUNNEL_RANK.get(phase, 0)
 
 
 class OpportunityStatus(models.TextChoices):
@@ -146,8 +152,20 @@ class Opportunity(TenantOwnedModel):
     updated_at = models.DateTimeField(default=timezone.now)
     closed_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
+    # A summary of the stage history (kept by opportunities.services with every StageChange)
+    # so that dashboards need not read the history per opportunity: the furthest funnel rank
+    # (FUNNEL_RANK) a stage change took it to, and when its stage last changed.
+    furthest_phase_rank = models.PositiveSmallIntegerField(default=0, editable=False)
+    last_stage_change_at = models.DateTimeField(null=True, blank=True, editable=False)
 
-    history = HistoricalRecords(excluded_fields=["version", "amount_reporting"])
+    history = HistoricalRecords(
+        excluded_fields=[
+            "version",
+            "amount_reporting",
+            "furthest_phase_rank",
+            "last_stage_change_at",
+        ]
+    )
 
     class Meta:
         ordering = ["close_date", "id"]

@@ -378,6 +378,7 @@ class _Seeder:
             created_at=start,
             updated_at=changes[-1].changed_at,
             closed_at=end if closed else None,
+            last_stage_change_at=changes[-1].changed_at,
         )
 
     # --- the deliberate overlaps ----------------------------------------------------------

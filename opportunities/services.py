@@ -14,6 +14,17 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import (
+    Case,
+    Max,
+    OuterRef,
+    PositiveSmallIntegerField,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,6 +38,7 @@ from gam.tenancy import current_tenant
 from opportunities import selectors
 from opportunities.conflict_queue import queue_conflict_check
 from opportunities.models import (
+    FUNNEL_RANK,
     Activity,
     Campaign,
     CreditSplit,
@@ -38,6 +50,7 @@ from opportunities.models import (
     ProductLine,
     Stage,
     StageChange,
+    funnel_rank,
     status_for_phase,
 )
 
@@ -209,9 +222,40 @@ def _validate_opportunity(opportunity: Opportunity) -> None:
         raise ValidationError(errors)
 
 
+def _note_stage_change(opportunity: Opportunity) -> None:
+    """Before the save that moves the opportunity to its stage: the summary of its stage
+    history (``Opportunity.furthest_phase_rank``, ``last_stage_change_at``)."""
+    opportunity.furthest_phase_rank = max(
+        opportunity.furthest_phase_rank, funnel_rank(opportunity.stage.phase)
+    )
+    opportunity.last_stage_change_at = timezone.now()
+
+
 def _record_stage_change(opportunity: Opportunity, from_stage: Stage | None, actor) -> None:
     StageChange.objects.create(
-        opportunity=opportunity, from_stage=from_stage, to_stage=opportunity.stage, changed_by=actor
+        opportunity=opportunity,
+        from_stage=from_stage,
+        to_stage=opportunity.stage,
+        changed_by=actor,
+        changed_at=opportunity.last_stage_change_at,
+    )
+
+
+def stage_summaries_refresh(opportunities: QuerySet[Opportunity]) -> int:
+    """Recompute the stage history summary of ``opportunities`` from their StageChange rows,
+    in one UPDATE: for writers that add or rewrite stage changes in bulk (imports, the demo
+    seed's backdating). Returns the number of rows updated."""
+    changes = (
+        StageChange.objects.filter(opportunity=OuterRef("pk")).order_by().values("opportunity")
+    )
+    rank = Case(
+        *[When(to_stage__phase=phase, then=Value(r)) for phase, r in FUNNEL_RANK.items()],
+        default=Value(0),
+        output_field=PositiveSmallIntegerField(),
+    )
+    return opportunities.order_by().update(
+        furthest_phase_rank=Coalesce(Subquery(changes.annotate(r=Max(rank)).values("r")), Value(0)),
+        last_stage_change_at=Subquery(changes.annotate(t=Max("changed_at")).values("t")),
     )
 
 
@@ -247,6 +291,7 @@ def opportunity_create(
     )
     _validate_opportunity(opportunity)
     _derive(opportunity)
+    _note_stage_change(opportunity)
     opportunity._history_user = actor
     opportunity.save()
     _splits_replace(opportunity, validate_splits(splits) if splits else _default_split(opportunity))
@@ -280,6 +325,8 @@ def opportunity_update(
         setattr(opportunity, field, value)
     _validate_opportunity(opportunity)
     _derive(opportunity)
+    if opportunity.stage_id != previous_stage.pk:
+        _note_stage_change(opportunity)
     opportunity.updated_at = timezone.now()
     opportunity._history_user = actor
     save_if_current(opportunity, expected_version)

@@ -43,7 +43,7 @@ from opportunities.models import (
     Opportunity,
     OpportunityStatus,
     Phase,
-    StageChange,
+    funnel_rank,
 )
 from teams.models import TeamMembership
 from teams.selectors import global_accounts_of_team, global_accounts_visible_to, visible_records
@@ -358,11 +358,10 @@ def _closed_on():
 def _reached(phase: str) -> Q:
     """The opportunity got at least as far as ``phase``: it is there or further now, or a
     stage change once took it there or further (funnel semantics: reaching proposal counts
-    as having passed qualification)."""
+    as having passed qualification). The history is read from its summary on the row
+    (``Opportunity.furthest_phase_rank``), not per opportunity from StageChange."""
     later = FUNNEL[FUNNEL.index(phase) :]
-    return Q(stage__phase__in=later) | Q(
-        Exists(StageChange.objects.filter(opportunity=OuterRef("pk"), to_stage__phase__in=later))
-    )
+    return Q(stage__phase__in=later) | Q(furthest_phase_rank__gte=funnel_rank(phase))
 
 
 def tenant_pipeline_split(user: User) -> dict:
@@ -492,7 +491,6 @@ def accounts_with_deviations(user: User, *, today: date | None = None, now=None)
     opportunities (no stage change for 30 days), or many open conflicts. One query."""
     today = today or timezone.localdate()
     cutoff = (now or timezone.now()) - timedelta(days=STALLED_AFTER_DAYS)
-    moved_lately = StageChange.objects.filter(opportunity=OuterRef("pk"), changed_at__gte=cutoff)
     stalled = (
         visible_records(
             user,
@@ -502,7 +500,8 @@ def accounts_with_deviations(user: User, *, today: date | None = None, now=None)
                 created_at__lt=cutoff,
             ),
         )
-        .exclude(Exists(moved_lately))
+        # No stage change since the cutoff (the last one is kept on the row).
+        .exclude(last_stage_change_at__gte=cutoff)
         .order_by()
         .values("global_account")
         .annotate(n=Count("pk"))

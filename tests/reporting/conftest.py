@@ -31,7 +31,8 @@ from django.utils import timezone
 from accounts.models import AccountPlan, PlanReview
 from gam.selectors import exchange_rate_on
 from gam.tenancy import tenant_context
-from opportunities.models import Activity, Conflict, StageChange
+from opportunities.models import Activity, Conflict, Opportunity, StageChange
+from opportunities.services import stage_summaries_refresh
 from tests import factories as f
 
 UTC = dt.UTC
@@ -200,6 +201,8 @@ def dash(world):
             to_stage=stage["closed_lost"],
             changed_at=at(y, 2, 15),
         )
+        # Stage changes written here rather than by the services: their summary on the rows.
+        stage_summaries_refresh(Opportunity.objects.all())
         for sub, days in [(w.sub_fr, 10), (w.sub_gb, 100)]:
             Activity.objects.create(
                 kind=Activity.Kind.CALL,

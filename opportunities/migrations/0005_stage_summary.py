@@ -1,0 +1,62 @@
+"""The summary of each opportunity's stage history on the opportunity itself (the furthest
+funnel rank a stage change took it to, the time of its last stage change), so that the
+funnel and the stalled-deal count read one row per opportunity instead of its history.
+
+Existing rows are filled from their StageChange rows in chunks of ids, one set-based UPDATE
+per chunk; the migration is not atomic so each chunk commits and no long lock is held. The
+fill is idempotent: rerunning it after a failure finishes the job."""
+
+from django.db import migrations, models
+
+CHUNK = 50_000
+# opportunities.models.FUNNEL_RANK, frozen here as this migration's own copy.
+RANK = "CASE s.phase WHEN 'qualification' THEN 1 WHEN 'proposal' THEN 2 "
+RANK += "WHEN 'negotiation' THEN 3 WHEN 'won' THEN 4 ELSE 0 END"
+
+
+def fill(apps, schema_editor):
+    opportunity = "opportunities_opportunity"
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute(f"SELECT MIN(id), MAX(id) FROM {opportunity}")
+        low, high = cursor.fetchone()
+        if low is None:
+            return
+        for start in range(low, high + 1, CHUNK):
+            # Correlated subqueries (PostgreSQL and SQLite alike), each read from the index
+            # on stagechange.opportunity_id.
+            cursor.execute(
+                f"""
+                UPDATE {opportunity} SET
+                  furthest_phase_rank = COALESCE((
+                    SELECT MAX({RANK}) FROM opportunities_stagechange c
+                    JOIN opportunities_stage s ON s.id = c.to_stage_id
+                    WHERE c.opportunity_id = {opportunity}.id), 0),
+                  last_stage_change_at = (
+                    SELECT MAX(c.changed_at) FROM opportunities_stagechange c
+                    WHERE c.opportunity_id = {opportunity}.id)
+                WHERE id >= %s AND id < %s
+                """,
+                [start, start + CHUNK],
+            )
+
+
+class Migration(migrations.Migration):
+    atomic = False
+
+    dependencies = [
+        ("opportunities", "0004_list_order_indexes"),
+    ]
+
+    operations = [
+        migrations.AddField(
+            model_name="opportunity",
+            name="furthest_phase_rank",
+            field=models.PositiveSmallIntegerField(default=0, editable=False),
+        ),
+        migrations.AddField(
+            model_name="opportunity",
+            name="last_stage_change_at",
+            field=models.DateTimeField(blank=True, editable=False, null=True),
+        ),
+        migrations.RunPython(fill, migrations.RunPython.noop, elidable=True),
+    ]
