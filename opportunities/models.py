@@ -181,6 +181,13 @@ class Opportunity(TenantOwnedModel):
             models.Index(fields=["tenant", "name"]),
             # The list's default order: a page is read from the index, not a tenant-wide sort.
             models.Index(fields=["tenant", "close_date", "id"]),
+            # Stalled open deals per account (reporting.figures): counted from the index alone.
+            models.Index(
+                fields=["tenant", "global_account", "last_stage_change_at"],
+                include=["created_at"],
+                condition=Q(status="open"),
+                name="opportunity_open_stalled_idx",
+            ),
         ]
 
     def __str__(self) -> str:

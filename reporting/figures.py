@@ -43,6 +43,7 @@ from opportunities.models import (
     Opportunity,
     OpportunityStatus,
     Phase,
+    Stage,
     funnel_rank,
 )
 from teams.models import TeamMembership
@@ -355,78 +356,134 @@ def _closed_on():
     return Coalesce(TruncDate("closed_at"), F("close_date"))
 
 
-def _reached(phase: str) -> Q:
-    """The opportunity got at least as far as ``phase``: it is there or further now, or a
-    stage change once took it there or further (funnel semantics: reaching proposal counts
-    as having passed qualification). The history is read from its summary on the row
-    (``Opportunity.furthest_phase_rank``), not per opportunity from StageChange."""
-    later = FUNNEL[FUNNEL.index(phase) :]
-    return Q(stage__phase__in=later) | Q(furthest_phase_rank__gte=funnel_rank(phase))
+@dataclass
+class Stages:
+    """The tenant's stages by id: phase and probability, so that grouped rows need no join
+    to the stage table (one small query)."""
+
+    phase: dict[int, str]
+    probability: dict[int, int]
+
+    @classmethod
+    def read(cls) -> Stages:
+        rows = list(Stage.objects.values_list("pk", "phase", "probability"))
+        return cls(
+            phase={pk: phase for pk, phase, _p in rows},
+            probability={pk: p for pk, _phase, p in rows},
+        )
 
 
-def tenant_pipeline_split(user: User) -> dict:
-    """Open pipeline at subsidiaries of global accounts vs at local customers."""
-    rows = {
-        r["is_global"]: r
-        for r in visible_records(user, Opportunity.objects.filter(status=OpportunityStatus.OPEN))
-        .annotate(is_global=ExpressionWrapper(Q(global_account__isnull=False), BooleanField()))
-        .values("is_global")
-        .annotate(**_sums())
-        .order_by()
-    }
-    empty = {"count": 0, "amount": None, "weighted_x100": None}
-    return {
-        "global": _cell(rows.get(True, empty), segment="global"),
-        "local": _cell(rows.get(False, empty), segment="local"),
-    }
-
-
-def country_kpis(user: User, *, today: date | None = None) -> dict:
-    """Per country and in total: open pipeline (count, amount, weighted), and for what closed
-    this calendar year: won/lost counts, win rate, average deal size (won), cycle length
-    (days from creation to close, won); plus the phase funnel of the opportunities created
-    this year (how many reached each phase, conversion to the next). One query."""
-    first, last = _year_bounds(today or timezone.localdate())
+def _cube(user: User, today: date) -> list[dict]:
+    """The visible opportunities grouped by country, stage, furthest funnel rank and
+    whether they are at a global account: the open pipeline, what closed this calendar
+    year and the number created this year. One scan of the opportunities without joins
+    (the grouped rows are few); the tenant dashboard's figures are sums of these rows."""
+    first, last = _year_bounds(today)
     is_open = Q(status=OpportunityStatus.OPEN)
     closed_this_year = Q(close_date__range=(first, last))
     won = Q(status=OpportunityStatus.WON) & closed_this_year
     lost = Q(status=OpportunityStatus.LOST) & closed_this_year
-    cohort = Q(created_at__date__range=(first, last))
     cycle = ExpressionWrapper(_closed_on() - TruncDate("created_at"), DurationField())
-    funnel = {f"reached_{phase}": Count("pk", filter=cohort & _reached(phase)) for phase in FUNNEL}
-    rows = list(
+    return list(
         visible_records(user, Opportunity.objects.all())
-        .values("country__code", "country__name")
+        .annotate(is_global=ExpressionWrapper(Q(global_account__isnull=False), BooleanField()))
+        .values("country_id", "stage_id", "furthest_phase_rank", "is_global")
         .annotate(
             open_count=Count("pk", filter=is_open),
             open_amount=Sum("amount_reporting", filter=is_open),
-            weighted_x100=Sum(_WEIGHTED_X100, filter=is_open),
             won_count=Count("pk", filter=won),
             lost_count=Count("pk", filter=lost),
             won_amount=Sum("amount_reporting", filter=won),
             cycle_total=Sum(cycle, filter=won),
-            **funnel,
+            cohort=Count("pk", filter=Q(created_at__date__range=(first, last))),
         )
-        .order_by("country__code")
+        .order_by()
     )
-    numbers = [
-        "open_count",
-        "won_count",
-        "lost_count",
-        *funnel,
-    ]
-    total = {key: sum(r[key] for r in rows) for key in numbers}
-    total["open_amount"] = sum((r["open_amount"] or 0 for r in rows), ZERO)
-    total["weighted_x100"] = sum((r["weighted_x100"] or 0 for r in rows), ZERO)
-    total["won_amount"] = sum((r["won_amount"] or 0 for r in rows), ZERO)
-    total["cycle_total"] = sum((r["cycle_total"] or timedelta(0) for r in rows), timedelta(0))
+
+
+def _weighted_x100(rows, stages: Stages, amount="open_amount") -> Decimal:
+    """amount × the stage's probability, summed over grouped rows that each have a stage."""
+    return sum(
+        (Decimal(r[amount] or 0) * stages.probability.get(r["stage_id"], 0) for r in rows), ZERO
+    )
+
+
+def tenant_pipeline_split(
+    user: User, *, cube: list[dict] | None = None, stages: Stages | None = None
+) -> dict:
+    """Open pipeline at subsidiaries of global accounts vs at local customers."""
+    cube = _cube(user, timezone.localdate()) if cube is None else cube
+    stages = stages or Stages.read()
+    segments = {}
+    for segment, is_global in (("global", True), ("local", False)):
+        rows = [r for r in cube if r["is_global"] is is_global and r["open_count"]]
+        total = {
+            "count": sum(r["open_count"] for r in rows),
+            "amount": sum((r["open_amount"] for r in rows), ZERO),
+            "weighted_x100": _weighted_x100(rows, stages),
+        }
+        segments[segment] = _cell(total, segment=segment)
+    return segments
+
+
+def country_kpis(
+    user: User,
+    *,
+    today: date | None = None,
+    cube: list[dict] | None = None,
+    stages: Stages | None = None,
+) -> dict:
+    """Per country and in total: open pipeline (count, amount, weighted), and for what closed
+    this calendar year: won/lost counts, win rate, average deal size (won), cycle length
+    (days from creation to close, won); plus the phase funnel of the opportunities created
+    this year (how many reached each phase, conversion to the next). Sums of ``_cube``
+    rows; three queries (the rows, the stages, the countries' names)."""
+    today = today or timezone.localdate()
+    cube = _cube(user, today) if cube is None else cube
+    stages = stages or Stages.read()
+    by_country: dict[int, list[dict]] = {}
+    for r in cube:
+        by_country.setdefault(r["country_id"], []).append(r)
+    names = {
+        pk: (code, name)
+        for pk, code, name in Country.objects.filter(pk__in=by_country)
+        .values_list("pk", "code", "name")
+        .order_by()
+    }
+    rows = []
+    for country_id, group in by_country.items():
+        row = _kpi_sums(group, stages)
+        row["country__code"], row["country__name"] = names[country_id]
+        rows.append(row)
+    rows.sort(key=lambda r: r["country__code"])
+    total = _kpi_sums(cube, stages)
     return {
         "countries": [
             _kpi_row(r, country=r["country__code"], name=r["country__name"]) for r in rows
         ],
         "total": _kpi_row(total, country=None, name=None),
-        "year": first.year,
+        "year": today.year,
     }
+
+
+def _kpi_sums(rows: list[dict], stages: Stages) -> dict:
+    """The KPI numbers of a set of grouped rows. An opportunity reached a phase when it is
+    in that phase or a later one now, or its history took it there (``_reached``): per row
+    both are known, the row's stage and its furthest rank."""
+    total = {key: sum(r[key] for r in rows) for key in ("open_count", "won_count", "lost_count")}
+    for key in ("open_amount", "won_amount"):
+        total[key] = sum((r[key] or 0 for r in rows), ZERO)
+    total["weighted_x100"] = _weighted_x100(rows, stages)
+    total["cycle_total"] = sum((r["cycle_total"] or timedelta(0) for r in rows), timedelta(0))
+    for phase in FUNNEL:
+        later = FUNNEL[FUNNEL.index(phase) :]
+        total[f"reached_{phase}"] = sum(
+            r["cohort"]
+            for r in rows
+            if stages.phase.get(r["stage_id"]) in later
+            or r["furthest_phase_rank"] >= funnel_rank(phase)
+        )
+    return total
 
 
 def _kpi_row(r: dict, **keys) -> dict:
@@ -459,29 +516,37 @@ def _kpi_row(r: dict, **keys) -> dict:
     }
 
 
-def tier_distribution(user: User) -> list[dict]:
+def tier_distribution(user: User, *, stages: Stages | None = None) -> list[dict]:
     """Global accounts per tier (everyone may see names and tiers) with the open pipeline
-    the user sees at them. Two queries."""
+    the user sees at them. Two queries (and the stages unless given)."""
+    stages = stages or Stages.read()
     accounts = (
         global_accounts_visible_to(user)
         .values("tier__name", "tier__rank")
         .annotate(accounts=Count("pk"))
         .order_by()
     )
-    pipeline = {
-        r["global_account__tier__rank"]: r
-        for r in visible_records(
+    # By stage too: the weight is the stage's probability, applied in Python (no join).
+    pipeline: dict[int | None, list[dict]] = {}
+    for r in (
+        visible_records(
             user,
             Opportunity.objects.filter(status=OpportunityStatus.OPEN, global_account__isnull=False),
         )
-        .values("global_account__tier__rank")
-        .annotate(**_sums())
+        .values("global_account__tier__rank", "stage_id")
+        .annotate(count=Count("pk"), amount=Sum("amount_reporting"))
         .order_by()
-    }
+    ):
+        pipeline.setdefault(r["global_account__tier__rank"], []).append(r)
     rows = []
     for r in accounts:
-        p = pipeline.get(r["tier__rank"], {"count": 0, "amount": None, "weighted_x100": None})
-        rows.append(_cell(p, tier=r["tier__name"], rank=r["tier__rank"], accounts=r["accounts"]))
+        p = pipeline.get(r["tier__rank"], [])
+        cell = {
+            "count": sum(x["count"] for x in p),
+            "amount": sum((x["amount"] for x in p), ZERO),
+            "weighted_x100": _weighted_x100(p, stages, amount="amount"),
+        }
+        rows.append(_cell(cell, tier=r["tier__name"], rank=r["tier__rank"], accounts=r["accounts"]))
     # Ranked tiers first (1 = highest), accounts without a tier last.
     return sorted(rows, key=lambda r: (r["rank"] is None, r["rank"] or 0))
 
@@ -532,10 +597,12 @@ def accounts_with_deviations(user: User, *, today: date | None = None, now=None)
 def tenant_dashboard(user: User, *, today: date | None = None) -> dict:
     today = today or timezone.localdate()
     deviations = list(accounts_with_deviations(user, today=today)[: DEVIATION_ROWS + 1])
+    stages = Stages.read()
+    cube = _cube(user, today)
     return {
-        "split": tenant_pipeline_split(user),
-        "kpis": country_kpis(user, today=today),
-        "tiers": tier_distribution(user),
+        "split": tenant_pipeline_split(user, cube=cube, stages=stages),
+        "kpis": country_kpis(user, today=today, cube=cube, stages=stages),
+        "tiers": tier_distribution(user, stages=stages),
         "deviations": deviations[:DEVIATION_ROWS],
         "more_deviations": len(deviations) > DEVIATION_ROWS,
         "today": today,
