@@ -29,6 +29,7 @@ from accounts.matching import matching_keys
 from accounts.models import AccountPlan, GlobalAccount, Subsidiary, Tier
 from gam.models import Country, ExchangeRate, SearchWord, Tenant, User
 from opportunities.models import (
+    FUNNEL_RANK,
     Activity,
     Campaign,
     CreditSplit,
@@ -36,6 +37,7 @@ from opportunities.models import (
     ProductLine,
     Stage,
     StageChange,
+    funnel_rank,
     status_for_phase,
 )
 from opportunities.services import DEFAULT_STAGES
@@ -627,6 +629,9 @@ class Generator:
                 "created_at",
                 "updated_at",
                 "closed_at",
+                # The stage history summary (one stage change, to the current stage).
+                "furthest_phase_rank",
+                "last_stage_change_at",
             ),
             CreditSplit: t(
                 CreditSplit, "id", "tenant_id", "opportunity_id", "user_id", "country_id", "percent"
@@ -902,6 +907,8 @@ class Generator:
                 created,
                 created,
                 closed_at,
+                funnel_rank(phase),
+                created,
             )
             T[CreditSplit].add(ids[CreditSplit].take(), tid, oid, owner, cid, "100.00")
             T[StageChange].add(ids[StageChange].take(), tid, oid, None, stage_id, owner, created)
@@ -1025,6 +1032,19 @@ def check_consistency(tenant_ids: list[int] | None = None) -> dict[str, int]:
             f'SELECT count(*) FROM "{opp}" a JOIN "{stage}" st ON st.id = a.stage_id '
             "WHERE a.status <> CASE st.phase WHEN 'won' THEN 'won' WHEN 'lost' THEN 'lost' "
             f"ELSE 'open' END{where}",
+        )
+    )
+    moves = StageChange._meta.db_table
+    rank = " ".join(f"WHEN '{phase}' THEN {r}" for phase, r in FUNNEL_RANK.items())
+    checks.append(
+        (
+            "opportunity stage summary differs from its stage changes",
+            f'SELECT count(*) FROM "{opp}" a JOIN (SELECT c.opportunity_id, '
+            f"max(CASE st.phase {rank} ELSE 0 END) AS furthest, max(c.changed_at) AS last "
+            f'FROM "{moves}" c JOIN "{stage}" st ON st.id = c.to_stage_id '
+            "GROUP BY c.opportunity_id) h ON h.opportunity_id = a.id "
+            "WHERE (a.furthest_phase_rank <> h.furthest "
+            f"OR a.last_stage_change_at IS DISTINCT FROM h.last){where}",
         )
     )
     gm, tm = GlobalAccount._meta.db_table, TeamMembership._meta.db_table
