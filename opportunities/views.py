@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, ProtectedError, Q
+from django.db.models import ProtectedError, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,6 +24,7 @@ from gam import search
 from gam.audit import audit
 from gam.concurrency import StaleVersion
 from gam.exports import csv_response
+from gam.lookups import in_subquery
 from gam.models import Country
 from gam.pages import apply_service_errors, get_or_404, paginate, tenant_admin_required
 from gam.tenancy import current_tenant_id, tenant_context
@@ -63,8 +64,10 @@ def _pipeline_queryset(request):
     )}  # fmt: skip
     if filters["scope"] != "all":
         filters["scope"] = "mine"
-        my_share = CreditSplit.objects.filter(opportunity=OuterRef("pk"), user=user)
-        qs = qs.filter(Q(owner=user) | Q(Exists(my_share)))
+        # Both branches are index conditions ORed as bitmaps (gam.lookups), not a test of
+        # every opportunity of the tenant against a subplan.
+        my_shares = CreditSplit.objects.filter(user=user).values("opportunity_id")
+        qs = qs.filter(Q(owner=user) | Q(in_subquery("id", my_shares)))
     if filters["q"]:
         qs = search.search(qs, filters["q"], OPPORTUNITY_SEARCH)
     if filters["country"]:

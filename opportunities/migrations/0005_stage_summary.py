@@ -85,8 +85,25 @@ class Migration(migrations.Migration):
             index=models.Index(
                 condition=models.Q(("status", "open")),
                 fields=["tenant", "global_account", "last_stage_change_at"],
-                include=("created_at",),
+                include=("created_at", "stage", "amount_reporting"),
                 name="opportunity_open_stalled_idx",
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="opportunity",
+            index=models.Index(
+                condition=models.Q(("status", "open")),
+                fields=["tenant", "close_date", "id"],
+                name="opportunity_open_order_idx",
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="opportunity",
+            index=models.Index(
+                condition=models.Q(("closed_at__isnull", False)),
+                fields=["tenant", "closed_at"],
+                include=("status", "stage", "amount_reporting", "close_date", "id"),
+                name="opportunity_closed_at_idx",
             ),
         ),
         migrations.RunPython(create_statistics, drop_statistics),
