@@ -102,6 +102,42 @@ def _cell(row: dict, **keys) -> dict:
     }
 
 
+@dataclass
+class Lookups:
+    """The tenant's stages by id (phase, probability), so that grouped opportunity rows need
+    no join to the stages: joined, PostgreSQL misjudges how many rows each stage has and
+    loops over them. One small query."""
+
+    phase: dict[int, str]
+    probability: dict[int, int]
+
+    @classmethod
+    def read(cls) -> Lookups:
+        stages = list(Stage.objects.values_list("pk", "phase", "probability").order_by())
+        return cls(
+            phase={pk: phase for pk, phase, _p in stages},
+            probability={pk: p for pk, _phase, p in stages},
+        )
+
+
+def _weighted_x100(rows, lookups: Lookups, amount="open_amount") -> Decimal:
+    """amount × the stage's probability, summed over grouped rows that each have a stage."""
+    return sum(
+        (Decimal(r[amount] or 0) * lookups.probability.get(r["stage_id"], 0) for r in rows), ZERO
+    )
+
+
+def _cells_by(rows, key) -> list[tuple[tuple, dict]]:
+    """Grouped rows (``count``, ``amount``, ``weighted_x100``) summed per ``key(row)``."""
+    cells: dict[tuple, dict] = {}
+    for r in rows:
+        cell = cells.setdefault(key(r), {"count": 0, "amount": ZERO, "weighted_x100": ZERO})
+        cell["count"] += r["count"]
+        cell["amount"] += r["amount"] or 0
+        cell["weighted_x100"] += r["weighted_x100"]
+    return sorted(cells.items())
+
+
 # --- one global account ---------------------------------------------------------------------
 
 
@@ -109,33 +145,55 @@ def account_opportunities(user: User, account: GlobalAccount) -> QuerySet[Opport
     return visible_records(user, Opportunity.objects.filter(global_account=account))
 
 
-def pipeline_by_country_phase(user: User, account: GlobalAccount) -> list[dict]:
-    """Open opportunities by country × phase: count, amount, weighted amount."""
-    rows = (
+def account_rows(
+    user: User, account: GlobalAccount, *, today: date | None = None, lookups: Lookups | None = None
+) -> list[dict]:
+    """The account's open opportunities and those won or lost this calendar year that the
+    user sees, grouped by country, stage and status, in one query (and the lookups unless
+    given): the pipeline and the won and lost figures are sums of these rows."""
+    first, last = _year_bounds(today or timezone.localdate())
+    lookups = lookups or Lookups.read()
+    closed = (OpportunityStatus.WON, OpportunityStatus.LOST)
+    rows = list(
         account_opportunities(user, account)
-        .filter(status=OpportunityStatus.OPEN)
-        .values("country__code", "stage__phase")
-        .annotate(**_sums())
+        .filter(
+            Q(status=OpportunityStatus.OPEN) | Q(status__in=closed, close_date__range=(first, last))
+        )
+        .values("country__code", "stage_id", "status")
+        .annotate(count=Count("*"), amount=Sum("amount_reporting"))
         .order_by()
     )
-    cells = [_cell(r, country=r["country__code"], phase=r["stage__phase"]) for r in rows]
-    return sorted(cells, key=lambda c: (c["country"], PHASE_ORDER[c["phase"]]))
+    for r in rows:
+        r["weighted_x100"] = Decimal(r["amount"] or 0) * lookups.probability.get(r["stage_id"], 0)
+        r["phase"] = lookups.phase.get(r["stage_id"])
+    return rows
+
+
+def pipeline_by_country_phase(
+    user: User, account: GlobalAccount, *, rows: list[dict] | None = None
+) -> list[dict]:
+    """Open opportunities by country × phase: count, amount, weighted amount."""
+    rows = account_rows(user, account) if rows is None else rows
+    cells = _cells_by(
+        [r for r in rows if r["status"] == OpportunityStatus.OPEN],
+        lambda r: (r["country__code"], PHASE_ORDER[r["phase"]], r["phase"]),
+    )
+    return [_cell(c, country=country, phase=phase) for (country, _o, phase), c in cells]
 
 
 def closed_by_country(
-    user: User, account: GlobalAccount, *, status: str, today: date | None = None
+    user: User,
+    account: GlobalAccount,
+    *,
+    status: str,
+    today: date | None = None,
+    rows: list[dict] | None = None,
 ) -> list[dict]:
     """Won (or lost) opportunities closing this calendar year, by country: same shape as the
-    pipeline (phase ``won`` / ``lost``)."""
-    first, last = _year_bounds(today or timezone.localdate())
-    rows = (
-        account_opportunities(user, account)
-        .filter(status=status, close_date__range=(first, last))
-        .values("country__code")
-        .annotate(**_sums())
-        .order_by("country__code")
-    )
-    return [_cell(r, country=r["country__code"], phase=status) for r in rows]
+    pipeline (phase ``won`` / ``lost``). ``rows`` from ``account_rows`` of the same day."""
+    rows = account_rows(user, account, today=today) if rows is None else rows
+    cells = _cells_by([r for r in rows if r["status"] == status], lambda r: (r["country__code"],))
+    return [_cell(c, country=country, phase=status) for (country,), c in cells]
 
 
 def white_space(user: User, account: GlobalAccount, *, now=None) -> list[str]:
@@ -200,10 +258,18 @@ def overdue_actions_of_account(account: GlobalAccount, *, today: date | None = N
 
 
 def recent_activity(user: User, account: GlobalAccount) -> list[Activity]:
-    return list(
+    """The account's latest activities the user sees. Ids first (the sharing filter and the
+    order without joins, as a subquery), then only those rows with what the page shows."""
+    newest = ("-occurred_at", "-id")
+    ids = (
         visible_records(user, Activity.objects.filter(global_account=account))
+        .order_by(*newest)
+        .values("pk")[:RECENT_ACTIVITY_ROWS]
+    )
+    return list(
+        Activity.objects.filter(pk__in=Subquery(ids))
         .select_related("country", "owner", "subsidiary")
-        .order_by("-occurred_at", "-id")[:RECENT_ACTIVITY_ROWS]
+        .order_by(*newest)
     )
 
 
@@ -229,13 +295,16 @@ def account_for_dashboard(user: User, account_id: int) -> AccountHeader | None:
     return AccountHeader(account=account, next_review=account.next_review)
 
 
-def account_dashboard_api(user: User, header: AccountHeader, *, currency: str) -> dict:
+def account_dashboard_api(
+    user: User, header: AccountHeader, *, currency: str, rows: list[dict] | None = None
+) -> dict:
     """The figures of ``GET global-accounts/{id}/dashboard/`` (API.md)."""
     account = header.account
+    rows = account_rows(user, account) if rows is None else rows
     return {
         "currency": currency,
-        "pipeline": pipeline_by_country_phase(user, account),
-        "won": closed_by_country(user, account, status=OpportunityStatus.WON),
+        "pipeline": pipeline_by_country_phase(user, account, rows=rows),
+        "won": closed_by_country(user, account, status=OpportunityStatus.WON, rows=rows),
         "white_space": white_space(user, account),
         "open_conflicts": open_conflicts_count(account),
         "next_review": header.next_review,
@@ -245,10 +314,11 @@ def account_dashboard_api(user: User, header: AccountHeader, *, currency: str) -
 def account_dashboard(user: User, header: AccountHeader, *, currency: str) -> dict:
     """Everything the GAM dashboard page shows for one account."""
     today = timezone.localdate()
-    figures = account_dashboard_api(user, header, currency=currency)
+    rows = account_rows(user, header.account, today=today)
+    figures = account_dashboard_api(user, header, currency=currency, rows=rows)
     pipeline = figures["pipeline"]
     won = figures["won"]
-    lost = closed_by_country(user, header.account, status=OpportunityStatus.LOST)
+    lost = closed_by_country(user, header.account, status=OpportunityStatus.LOST, rows=rows)
     won_count, lost_count = sum(c["count"] for c in won), sum(c["count"] for c in lost)
     figures.update(
         {
@@ -356,23 +426,6 @@ def _closed_on():
     return Coalesce(TruncDate("closed_at"), F("close_date"))
 
 
-@dataclass
-class Stages:
-    """The tenant's stages by id: phase and probability, so that grouped rows need no join
-    to the stage table (one small query)."""
-
-    phase: dict[int, str]
-    probability: dict[int, int]
-
-    @classmethod
-    def read(cls) -> Stages:
-        rows = list(Stage.objects.values_list("pk", "phase", "probability"))
-        return cls(
-            phase={pk: phase for pk, phase, _p in rows},
-            probability={pk: p for pk, _phase, p in rows},
-        )
-
-
 def _cube(user: User, today: date) -> list[dict]:
     """The visible opportunities grouped by country, stage, furthest funnel rank and
     whether they are at a global account: the open pipeline, what closed this calendar
@@ -401,26 +454,19 @@ def _cube(user: User, today: date) -> list[dict]:
     )
 
 
-def _weighted_x100(rows, stages: Stages, amount="open_amount") -> Decimal:
-    """amount × the stage's probability, summed over grouped rows that each have a stage."""
-    return sum(
-        (Decimal(r[amount] or 0) * stages.probability.get(r["stage_id"], 0) for r in rows), ZERO
-    )
-
-
 def tenant_pipeline_split(
-    user: User, *, cube: list[dict] | None = None, stages: Stages | None = None
+    user: User, *, cube: list[dict] | None = None, lookups: Lookups | None = None
 ) -> dict:
     """Open pipeline at subsidiaries of global accounts vs at local customers."""
     cube = _cube(user, timezone.localdate()) if cube is None else cube
-    stages = stages or Stages.read()
+    lookups = lookups or Lookups.read()
     segments = {}
     for segment, is_global in (("global", True), ("local", False)):
         rows = [r for r in cube if r["is_global"] is is_global and r["open_count"]]
         total = {
             "count": sum(r["open_count"] for r in rows),
             "amount": sum((r["open_amount"] for r in rows), ZERO),
-            "weighted_x100": _weighted_x100(rows, stages),
+            "weighted_x100": _weighted_x100(rows, lookups),
         }
         segments[segment] = _cell(total, segment=segment)
     return segments
@@ -431,16 +477,17 @@ def country_kpis(
     *,
     today: date | None = None,
     cube: list[dict] | None = None,
-    stages: Stages | None = None,
+    lookups: Lookups | None = None,
 ) -> dict:
     """Per country and in total: open pipeline (count, amount, weighted), and for what closed
     this calendar year: won/lost counts, win rate, average deal size (won), cycle length
     (days from creation to close, won); plus the phase funnel of the opportunities created
     this year (how many reached each phase, conversion to the next). Sums of ``_cube``
-    rows; three queries (the rows, the stages, the countries' names)."""
+    rows; two queries (the countries' names, the rows unless given) and the lookups unless
+    given."""
     today = today or timezone.localdate()
     cube = _cube(user, today) if cube is None else cube
-    stages = stages or Stages.read()
+    lookups = lookups or Lookups.read()
     by_country: dict[int, list[dict]] = {}
     for r in cube:
         by_country.setdefault(r["country_id"], []).append(r)
@@ -452,11 +499,11 @@ def country_kpis(
     }
     rows = []
     for country_id, group in by_country.items():
-        row = _kpi_sums(group, stages)
+        row = _kpi_sums(group, lookups)
         row["country__code"], row["country__name"] = names[country_id]
         rows.append(row)
     rows.sort(key=lambda r: r["country__code"])
-    total = _kpi_sums(cube, stages)
+    total = _kpi_sums(cube, lookups)
     return {
         "countries": [
             _kpi_row(r, country=r["country__code"], name=r["country__name"]) for r in rows
@@ -466,21 +513,21 @@ def country_kpis(
     }
 
 
-def _kpi_sums(rows: list[dict], stages: Stages) -> dict:
+def _kpi_sums(rows: list[dict], lookups: Lookups) -> dict:
     """The KPI numbers of a set of grouped rows. An opportunity reached a phase when it is
     in that phase or a later one now, or its history took it there (``_reached``): per row
     both are known, the row's stage and its furthest rank."""
     total = {key: sum(r[key] for r in rows) for key in ("open_count", "won_count", "lost_count")}
     for key in ("open_amount", "won_amount"):
         total[key] = sum((r[key] or 0 for r in rows), ZERO)
-    total["weighted_x100"] = _weighted_x100(rows, stages)
+    total["weighted_x100"] = _weighted_x100(rows, lookups)
     total["cycle_total"] = sum((r["cycle_total"] or timedelta(0) for r in rows), timedelta(0))
     for phase in FUNNEL:
         later = FUNNEL[FUNNEL.index(phase) :]
         total[f"reached_{phase}"] = sum(
             r["cohort"]
             for r in rows
-            if stages.phase.get(r["stage_id"]) in later
+            if lookups.phase.get(r["stage_id"]) in later
             or r["furthest_phase_rank"] >= funnel_rank(phase)
         )
     return total
@@ -516,10 +563,10 @@ def _kpi_row(r: dict, **keys) -> dict:
     }
 
 
-def tier_distribution(user: User, *, stages: Stages | None = None) -> list[dict]:
+def tier_distribution(user: User, *, lookups: Lookups | None = None) -> list[dict]:
     """Global accounts per tier (everyone may see names and tiers) with the open pipeline
-    the user sees at them. Two queries (and the stages unless given)."""
-    stages = stages or Stages.read()
+    the user sees at them. Two queries (and the lookups unless given)."""
+    lookups = lookups or Lookups.read()
     accounts = (
         global_accounts_visible_to(user)
         .values("tier__name", "tier__rank")
@@ -544,7 +591,7 @@ def tier_distribution(user: User, *, stages: Stages | None = None) -> list[dict]
         cell = {
             "count": sum(x["count"] for x in p),
             "amount": sum((x["amount"] for x in p), ZERO),
-            "weighted_x100": _weighted_x100(p, stages, amount="amount"),
+            "weighted_x100": _weighted_x100(p, lookups, amount="amount"),
         }
         rows.append(_cell(cell, tier=r["tier__name"], rank=r["tier__rank"], accounts=r["accounts"]))
     # Ranked tiers first (1 = highest), accounts without a tier last.
@@ -598,12 +645,12 @@ def accounts_with_deviations(user: User, *, today: date | None = None, now=None)
 def tenant_dashboard(user: User, *, today: date | None = None) -> dict:
     today = today or timezone.localdate()
     deviations = list(accounts_with_deviations(user, today=today)[: DEVIATION_ROWS + 1])
-    stages = Stages.read()
+    lookups = Lookups.read()
     cube = _cube(user, today)
     return {
-        "split": tenant_pipeline_split(user, cube=cube, stages=stages),
-        "kpis": country_kpis(user, today=today, cube=cube, stages=stages),
-        "tiers": tier_distribution(user, stages=stages),
+        "split": tenant_pipeline_split(user, cube=cube, lookups=lookups),
+        "kpis": country_kpis(user, today=today, cube=cube, lookups=lookups),
+        "tiers": tier_distribution(user, lookups=lookups),
         "deviations": deviations[:DEVIATION_ROWS],
         "more_deviations": len(deviations) > DEVIATION_ROWS,
         "today": today,
