@@ -62,6 +62,12 @@ class StageViewSet(ConfigurationViewSet):
     lookup_field = "slug"
     audit_name = "stage"
 
+    def perform_update(self, serializer):
+        previous_phase = serializer.instance.phase
+        super().perform_update(serializer)
+        if serializer.instance.phase != previous_phase:
+            services.stage_phase_changed(serializer.instance)
+
     def get_queryset(self):
         qs = selectors.stages()
         country = self.request.query_params.get("country")

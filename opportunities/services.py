@@ -259,6 +259,14 @@ def stage_summaries_refresh(opportunities: QuerySet[Opportunity]) -> int:
     )
 
 
+def stage_phase_changed(stage: Stage) -> int:
+    """After a tenant admin mapped ``stage`` to another phase: the furthest rank of every
+    opportunity whose history passes through it follows, as the funnel counts each stage
+    change by the phase its stage has now. Returns the number of opportunities updated."""
+    moved = StageChange.objects.filter(to_stage=stage).values("opportunity_id")
+    return stage_summaries_refresh(Opportunity.objects.filter(pk__in=Subquery(moved)))
+
+
 @transaction.atomic
 def opportunity_create(
     *,

@@ -701,9 +701,12 @@ def configuration_list(request, kind: str):
 def configuration_edit(request, kind: str, pk: int | None = None):
     title, queryset, form_class, _columns = _configuration(kind)
     instance = get_or_404(queryset(), pk=pk) if pk else None
+    previous_phase = getattr(instance, "phase", None)  # stages only
     form = form_class(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
         obj = form.save()
+        if kind == "stages" and instance is not None and obj.phase != previous_phase:
+            services.stage_phase_changed(obj)
         audit(request.user, f"{kind}.{'update' if instance else 'create'}", obj, name=str(obj))
         messages.success(request, _("Saved."))
         return redirect("opportunities:configuration_list", kind)

@@ -100,3 +100,26 @@ def test_board_merges_open_and_recently_closed_deals_in_close_date_order(sales):
     # Two cards per stage at most, the earliest close dates first.
     assert len(proposal["cards"]) == 2 and late_open not in proposal["cards"]
     assert recent in by_slug["closed_won"]["cards"]
+
+
+def _rank(opportunity) -> int:
+    with tenant_context(opportunity.tenant):
+        return _summary(opportunity)[0]
+
+
+def test_remapping_a_stage_to_another_phase_moves_the_furthest_rank(sales, api, web):
+    # opp_se and opp_de went through "proposal"; mapping that stage to negotiation counts
+    # them as having reached negotiation, as the funnel reads each stage's phase now.
+    client = api(sales.admin)
+    response = client.patch("/api/v1/stages/proposal/", {"phase": "negotiation"}, format="json")
+    assert response.status_code == 200
+    assert _rank(sales.opp_se) == FUNNEL_RANK["negotiation"]
+    # The same through the settings page, back to proposal.
+    stage = sales.stages["proposal"]
+    response = web(sales.admin).post(
+        f"/settings/sales/stages/{stage.pk}/",
+        {"slug": "proposal", "name": "Proposal", "phase": "proposal", "order": 3,
+         "probability": 50, "country": ""},
+    )  # fmt: skip
+    assert response.status_code == 302
+    assert _rank(sales.opp_de) == FUNNEL_RANK["proposal"]
