@@ -181,26 +181,12 @@ class Opportunity(TenantOwnedModel):
             models.Index(fields=["tenant", "name"]),
             # The list's default order: a page is read from the index, not a tenant-wide sort.
             models.Index(fields=["tenant", "close_date", "id"]),
-            # The open pipeline read from the index alone: stalled deals per account, totals
-            # per stage and tier (reporting.figures, the pipeline board).
-            models.Index(
-                fields=["tenant", "global_account", "last_stage_change_at"],
-                include=["created_at", "stage", "amount_reporting"],
-                condition=Q(status="open"),
-                name="opportunity_open_stalled_idx",
-            ),
-            # The pipeline board from indexes alone: the open deals in close date order, and
-            # the deals closed lately (shown for a quarter).
+            # The pipeline board's open deals in close date order (covering indexes for the
+            # open pipeline and the deals closed lately: migration 0005, PostgreSQL only).
             models.Index(
                 fields=["tenant", "close_date", "id"],
                 condition=Q(status="open"),
                 name="opportunity_open_order_idx",
-            ),
-            models.Index(
-                fields=["tenant", "closed_at"],
-                include=["status", "stage", "amount_reporting", "close_date", "id"],
-                condition=Q(closed_at__isnull=False),
-                name="opportunity_closed_at_idx",
             ),
         ]
 

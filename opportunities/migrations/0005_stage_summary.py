@@ -61,6 +61,31 @@ def drop_statistics(apps, schema_editor):
         schema_editor.execute(f"DROP STATISTICS IF EXISTS {STATISTICS}")
 
 
+# Covering indexes so that the open pipeline (stalled deals per account, totals per stage and
+# tier) and the deals closed lately (the board shows them for a quarter) are read from the
+# index alone. INCLUDE is PostgreSQL's; elsewhere the plain indexes would only add writes.
+COVERING_INDEXES = {
+    "opportunity_open_stalled_idx": "(tenant_id, global_account_id, last_stage_change_at) "
+    "INCLUDE (created_at, stage_id, amount_reporting) WHERE status = 'open'",
+    "opportunity_closed_at_idx": "(tenant_id, closed_at) "
+    "INCLUDE (status, stage_id, amount_reporting, close_date, id) WHERE closed_at IS NOT NULL",
+}
+
+
+def create_covering_indexes(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        for name, definition in COVERING_INDEXES.items():
+            schema_editor.execute(
+                f"CREATE INDEX IF NOT EXISTS {name} ON opportunities_opportunity {definition}"
+            )
+
+
+def drop_covering_indexes(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        for name in COVERING_INDEXES:
+            schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
+
+
 class Migration(migrations.Migration):
     atomic = False
 
@@ -84,27 +109,10 @@ class Migration(migrations.Migration):
             model_name="opportunity",
             index=models.Index(
                 condition=models.Q(("status", "open")),
-                fields=["tenant", "global_account", "last_stage_change_at"],
-                include=("created_at", "stage", "amount_reporting"),
-                name="opportunity_open_stalled_idx",
-            ),
-        ),
-        migrations.AddIndex(
-            model_name="opportunity",
-            index=models.Index(
-                condition=models.Q(("status", "open")),
                 fields=["tenant", "close_date", "id"],
                 name="opportunity_open_order_idx",
             ),
         ),
-        migrations.AddIndex(
-            model_name="opportunity",
-            index=models.Index(
-                condition=models.Q(("closed_at__isnull", False)),
-                fields=["tenant", "closed_at"],
-                include=("status", "stage", "amount_reporting", "close_date", "id"),
-                name="opportunity_closed_at_idx",
-            ),
-        ),
+        migrations.RunPython(create_covering_indexes, drop_covering_indexes),
         migrations.RunPython(create_statistics, drop_statistics),
     ]
