@@ -247,6 +247,24 @@ def subsidiary_for(user: User, pk) -> Subsidiary:
         raise Http404 from exc
 
 
+def subsidiary_for_page(user: User, pk) -> Subsidiary:
+    """The subsidiary for its own page, in one query: as ``subsidiary_for``, with its
+    account's tier, plus ``sees_details`` (the rule of ``can_see_contacts_of``)."""
+    if user.is_tenant_admin:
+        sees = Value(True, output_field=BooleanFieldType())
+    else:
+        sees = Case(
+            When(Q(owner=user) | Q(account_perm_exists(user, VIEW)), then=Value(True)),
+            default=Value(False),
+            output_field=BooleanFieldType(),
+        )
+    qs = subsidiaries_for_list(user).select_related("global_account__tier")
+    try:
+        return qs.annotate(sees_details=sees).get(pk=int(pk))
+    except (Subsidiary.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
 def may_place_subsidiary(user: User, account: GlobalAccount | None, country: Country) -> bool:
     """Whether ``user`` may put a subsidiary in ``country`` under ``account``: anyone may
     enter a local customer (no account); under a global account it takes the tenant admin,

@@ -288,11 +288,11 @@ def subsidiary_list(request):
 @login_required
 def subsidiary_detail(request, pk: int):
     user = request.user
-    subsidiary = account_selectors.subsidiary_for(user, pk)
+    subsidiary = account_selectors.subsidiary_for_page(user, pk)
     account = subsidiary.global_account
     # Contacts, opportunities and the history are for those who see the customer's details
     # (the account's team, the owner, the tenant admin); everyone sees that it exists.
-    sees_details = account_selectors.can_see_contacts_of(user, subsidiary)
+    sees_details = bool(subsidiary.sees_details)
     context = {
         "subsidiary": subsidiary,
         "account": account,
@@ -307,25 +307,24 @@ def subsidiary_detail(request, pk: int):
         ),
     }
     if sees_details:
-        contacts = list(
-            account_selectors.contacts_visible_to(user)
-            .filter(subsidiary=subsidiary)
-            .order_by("name")
-        )
+        contacts = list(account_selectors.contacts_of_subsidiary(user, subsidiary))
         tenant = {"tenant_id": subsidiary.tenant_id}
+        known = {
+            ("gam", "Country"): {subsidiary.country_id: subsidiary.country},
+            ("accounts", "GlobalAccount"): {account.pk: account} if account else {},
+            ("accounts", "Contact"): {c.pk: c for c in contacts},
+        }
+        if subsidiary.owner:
+            known[("gam", "User")] = {subsidiary.owner_id: subsidiary.owner}
         context.update(
             {
                 "contacts": contacts,
-                "changeable_contacts": set(
-                    account_selectors.contacts_changeable_by(user)
-                    .filter(subsidiary=subsidiary)
-                    .values_list("pk", flat=True)
-                ),
                 "changes": change_history.changes_of(
                     [
                         Subsidiary.history.filter(id=subsidiary.pk, **tenant),
                         Contact.history.filter(id__in=[c.pk for c in contacts], **tenant),
-                    ]
+                    ],
+                    known=known,
                 ),
             }
         )
