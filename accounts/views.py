@@ -28,7 +28,7 @@ from gam.exports import csv_response
 from gam.models import Country, User
 from gam.pages import apply_service_errors, get_or_404, paginate, tenant_admin_required
 from gam.tenancy import current_tenant_id, tenant_context
-from opportunities.selectors import opportunities_visible_to
+from opportunities.models import Opportunity
 from teams import selectors as sharing
 from teams.models import TeamMembership, TeamRole
 
@@ -299,9 +299,10 @@ def subsidiary_detail(request, pk: int):
         "can_change": subsidiary.can_change,
         "sees_details": sees_details,
         # What the sharing model lets the user see of its opportunities (their own at least).
+        # (The bare sharing filter: the list shows none of the credit splits and other rows
+        # that opportunities_visible_to adds.)
         "opportunities": list(
-            opportunities_visible_to(user)
-            .filter(subsidiary=subsidiary)
+            sharing.visible_records(user, Opportunity.objects.filter(subsidiary=subsidiary))
             .select_related("stage", "owner", "product_line")
             .order_by("-status", "close_date", "id")[:50]
         ),
