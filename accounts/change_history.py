@@ -3,9 +3,9 @@ what, when, with field diffs.
 
 A page shows the recent changes of several records (an account, its subsidiaries, contacts
 and agreements). Diffing each history row against its predecessor with ``prev_record`` would
-cost a query per row; here each model costs two queries (the recent rows, annotated with the
-id of their predecessor, then those predecessors), plus one query per kind of related record
-named in the diffs, whatever the number of rows.
+cost a query per row; here each model costs one query (the recent rows and their
+predecessors together), plus one per many-to-many field and one per kind of related record
+named in the diffs that the page has not loaded already, whatever the number of rows.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Model, OuterRef, QuerySet, Subquery
+from django.db.models import BooleanField, Case, Model, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils.translation import gettext_lazy as _
 from simple_history import utils
 
@@ -63,15 +63,38 @@ class ChangeEntry:
     changes: list[FieldChange] = field(default_factory=list)
 
 
-def _recent(history: QuerySet, limit: int) -> list:
-    prev = history.model.objects.filter(
-        id=OuterRef("id"), history_id__lt=OuterRef("history_id")
-    ).order_by("-history_id")
-    return list(
-        history.select_related("history_user")
-        .annotate(prev_history_id=Subquery(prev.values("history_id")[:1]))
-        .order_by("-history_date", "-history_id")[:limit]
+def _recent_and_predecessors(history: QuerySet, limit: int) -> tuple[list, dict]:
+    """The newest ``limit`` rows of ``history`` (annotated with ``prev_history_id``) and
+    {history id: row} of their predecessors, in one query: the rows whose id is among the
+    recent ones or their predecessors'."""
+    model = history.model
+    prev = Subquery(
+        model.objects.filter(id=OuterRef("id"), history_id__lt=OuterRef("history_id"))
+        .order_by("-history_id")
+        .values("history_id")[:1]
     )
+    newest = history.annotate(prev_history_id=prev).order_by("-history_date", "-history_id")
+    recent_ids = newest.values("history_id")[:limit]
+    prev_ids = newest.values("prev_history_id")[:limit]
+    rows = (
+        model.objects.filter(Q(history_id__in=recent_ids) | Q(history_id__in=prev_ids))
+        .select_related("history_user")
+        .annotate(
+            prev_history_id=prev,
+            is_recent=Case(
+                When(history_id__in=recent_ids, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+        )
+    )
+    recent, prevs = [], {}
+    for row in rows:
+        prevs[row.history_id] = row
+        if row.is_recent:
+            recent.append(row)
+    recent.sort(key=lambda r: (r.history_date, r.history_id), reverse=True)
+    return recent, prevs
 
 
 def _m2m_members(rows: list, prevs: dict) -> dict[tuple[str, int], set]:
@@ -93,14 +116,21 @@ def _m2m_members(rows: list, prevs: dict) -> dict[tuple[str, int], set]:
     return members
 
 
-def changes_of(histories: list[QuerySet], *, limit: int = 25) -> list[ChangeEntry]:
-    """The newest ``limit`` changes across the given historical querysets, newest first."""
+def changes_of(
+    histories: list[QuerySet], *, limit: int = 25, known: dict | None = None
+) -> list[ChangeEntry]:
+    """The newest ``limit`` changes across the given historical querysets, newest first.
+    ``known``: {(app label, model name): {pk: object}} of related records the page has
+    loaded already (countries, users, contacts): their names cost no query."""
     entries: list[tuple[object, object | None]] = []
     members: dict[tuple[str, int], set] = {}
     for history in histories:
-        rows = _recent(history, limit)
-        prev_ids = [r.prev_history_id for r in rows if r.prev_history_id]
-        prevs = {p.history_id: p for p in history.model.objects.filter(history_id__in=prev_ids)}
+        rows, fetched = _recent_and_predecessors(history, limit)
+        prevs = {
+            r.prev_history_id: fetched[r.prev_history_id]
+            for r in rows
+            if r.prev_history_id in fetched
+        }
         members.update(_m2m_members(rows, prevs))
         entries.extend((row, prevs.get(row.prev_history_id)) for row in rows)
     entries.sort(key=lambda pair: (pair[0].history_date, pair[0].history_id), reverse=True)
@@ -154,7 +184,7 @@ def changes_of(histories: list[QuerySet], *, limit: int = 25) -> list[ChangeEntr
             )
         )
     result = _coalesce(result)
-    _label_related(result, wanted)
+    _label_related(result, wanted, known or {})
     return result
 
 
@@ -203,14 +233,21 @@ def _m2m_names(row) -> list[str]:
     return [f.name for f in _m2m_fields(row)]
 
 
-def _label_related(entries: list[ChangeEntry], wanted: dict[tuple[str, str], set]) -> None:
+def _label_related(
+    entries: list[ChangeEntry], wanted: dict[tuple[str, str], set], known: dict
+) -> None:
     from django.apps import apps
 
     names: dict[tuple[str, str], dict] = {}
     for (app, model_name), ids in wanted.items():
-        model: type[Model] = apps.get_model(app, model_name)
-        manager = model.in_tenant if model_name == "User" else model.objects
-        names[(app, model_name)] = {obj.pk: str(obj) for obj in manager.filter(pk__in=ids)}
+        loaded = known.get((app, model_name), {})
+        labels = {pk: str(loaded[pk]) for pk in ids if pk in loaded}
+        missing = ids - labels.keys()
+        if missing:
+            model: type[Model] = apps.get_model(app, model_name)
+            manager = model.in_tenant if model_name == "User" else model.objects
+            labels.update((obj.pk, str(obj)) for obj in manager.filter(pk__in=missing))
+        names[(app, model_name)] = labels
     for entry in entries:
         for change in entry.changes:
             key = _RELATED_LABELS.get(change.field)

@@ -19,6 +19,7 @@ from accounts.models import (
     Tier,
 )
 from gam.models import Country, User
+from gam.widgets import FastSelect
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -154,7 +155,13 @@ class SubsidiaryForm(VersionedForm):
             "address",
             "owner",
         ]
-        widgets = {"address": forms.Textarea(attrs={"rows": 3})}
+        # Every global account and user of the tenant: thousands of options in a large one.
+        widgets = {
+            "address": forms.Textarea(attrs={"rows": 3}),
+            "country": FastSelect,
+            "global_account": FastSelect,
+            "owner": FastSelect,
+        }
         labels = {"global_account": _("Global account")}
         help_texts = {
             "global_account": _("Empty: a local customer."),
@@ -199,7 +206,9 @@ class ContactForm(ServiceModelForm):
 
 
 class RelationshipForm(forms.Form):
-    user = forms.ModelChoiceField(label=_("Who of us"), queryset=User.objects.none())
+    user = forms.ModelChoiceField(
+        label=_("Who of us"), queryset=User.objects.none(), widget=FastSelect
+    )
     strength = forms.TypedChoiceField(
         label=_("How well"),
         choices=Relationship.Strength.choices,

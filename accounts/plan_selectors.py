@@ -10,10 +10,12 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import (
+    Count,
     DateField,
     Exists,
     F,
     Func,
+    IntegerField,
     OuterRef,
     Q,
     QuerySet,
@@ -158,10 +160,20 @@ class PlanAccess:
 def plan_access(user: User, account_id: int) -> PlanAccess | None:
     """The user's access to an account's plan, or None when they may not see it (404).
     Two queries: the account with its plan, the user's memberships on the team."""
+    versions = (
+        AccountPlan.history.model.objects.filter(id=OuterRef("plan"))
+        .order_by()
+        .values("id")
+        .annotate(n=Count("*"))
+        .values("n")[:1]
+    )
     account = (
         global_accounts_of_team(user)
         .select_related("tier", "manager", "plan", "plan__updated_by")
-        .annotate(next_review=next_review_expression())
+        .annotate(
+            next_review=next_review_expression(),
+            plan_version_count=Coalesce(Subquery(versions, output_field=IntegerField()), 0),
+        )
         .filter(pk=account_id)
         .first()
     )
@@ -451,7 +463,7 @@ def plan_page(user: User, access: PlanAccess, *, today: date | None = None) -> d
         "reviews": reviews,
         "next_review": next_review,
         "review_overdue": next_review is not None and next_review < today,
-        "version_count": plan.history.count(),
+        "version_count": access.account.plan_version_count,
         "strategy_fields": [
             (AccountPlan._meta.get_field(name).verbose_name, getattr(plan, name))
             for name in PLAN_TEXT_FIELDS

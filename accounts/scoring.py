@@ -69,6 +69,13 @@ def score_breakdown(account: GlobalAccount) -> list[dict]:
     values = dict(
         CriterionScore.objects.filter(global_account=account).values_list("criterion_id", "value")
     )
+    return breakdown_rows(criteria, values)
+
+
+def breakdown_rows(
+    criteria: Sequence[SelectionCriterion], values: Mapping[int, Decimal | None]
+) -> list[dict]:
+    """``score_breakdown`` of criteria and values the caller has fetched already."""
     total_weight = sum((c.weight for c in criteria if c.weight > 0), ZERO)
     rows = []
     for criterion in criteria:

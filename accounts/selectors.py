@@ -31,6 +31,7 @@ from django.db.models import (
     Case,
     Count,
     Exists,
+    F,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -39,8 +40,9 @@ from django.db.models import (
     Subquery,
     Value,
     When,
+    Window,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, RowNumber
 from django.http import Http404
 
 from accounts.models import (
@@ -59,6 +61,7 @@ from gam.search import search as word_search
 from teams.models import TeamMembership, TeamRole
 from teams.selectors import (
     CHANGE,
+    MANAGE_TEAM,
     VIEW,
     account_perm_exists,
     global_accounts_changeable_by,
@@ -94,16 +97,17 @@ def _can_change(user: User):
     return account_perm_exists(user, CHANGE, "pk")
 
 
-def _count_of_subsidiaries(column: str) -> Subquery:
-    """Distinct ``column`` values among an account's subsidiaries. A correlated subquery, so
-    a page computes it for its own rows only (a join + GROUP BY would count every account of
-    the tenant before the page is cut)."""
+def _count_of_subsidiaries(column: str | None = None) -> Subquery:
+    """Distinct ``column`` values among an account's subsidiaries (without ``column``: the
+    subsidiaries, counted from the index alone). A correlated subquery, so a page computes it
+    for its own rows only (a join + GROUP BY would count every account of the tenant before
+    the page is cut)."""
     return Coalesce(
         Subquery(
             Subsidiary.objects.filter(global_account=OuterRef("pk"))
             .order_by()
             .values("global_account")
-            .annotate(n=Count(column, distinct=True))
+            .annotate(n=Count(column, distinct=True) if column else Count("*"))
             .values("n")[:1],
             output_field=IntegerField(),
         ),
@@ -119,7 +123,7 @@ def global_accounts_for_list(user: User) -> QuerySet[GlobalAccount]:
         global_accounts_visible_to(user)
         .select_related("tier", "manager", "headquarters_country")
         .annotate(
-            subsidiary_count=_count_of_subsidiaries("id"),
+            subsidiary_count=_count_of_subsidiaries(),
             country_count=_count_of_subsidiaries("country_id"),
             details_visible=_details_visible(user),
             can_change=_can_change(user),
@@ -132,6 +136,35 @@ def global_account_for(user: User, pk) -> GlobalAccount:
     another tenant's look the same."""
     try:
         return global_accounts_for_list(user).get(pk=int(pk))
+    except (GlobalAccount.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def global_account_for_page(user: User, pk) -> GlobalAccount:
+    """The account for its own page, in one query: as ``global_account_for``, plus
+    ``can_manage`` (the user manages its team) and ``open_conflicts`` (open and acknowledged
+    conflicts at it, a count that hides which records)."""
+    from opportunities.models import Conflict
+    from reporting.figures import OPEN_CONFLICT_STATUSES
+
+    manage = (
+        Value(True, output_field=BooleanFieldType())
+        if user.is_tenant_admin
+        else account_perm_exists(user, MANAGE_TEAM, "pk")
+    )
+    conflicts = (
+        Conflict.objects.filter(global_account=OuterRef("pk"), status__in=OPEN_CONFLICT_STATUSES)
+        .order_by()
+        .values("global_account")
+        .annotate(n=Count("pk"))
+        .values("n")[:1]
+    )
+    qs = global_accounts_for_list(user).select_related("tier_override_by")
+    try:
+        return qs.annotate(
+            can_manage=manage,
+            open_conflicts=Coalesce(Subquery(conflicts, output_field=IntegerField()), 0),
+        ).get(pk=int(pk))
     except (GlobalAccount.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
 
@@ -163,6 +196,13 @@ def global_accounts_filter(
             else qs.filter(manager_id=manager)
         )
     return qs
+
+
+def criteria_with_values(account: GlobalAccount) -> list[SelectionCriterion]:
+    """The tenant's selection criteria in order, each with ``account_value``: the account's
+    value on it (None when not assessed). One query, for ``scoring.breakdown_rows``."""
+    value = CriterionScore.objects.filter(global_account=account, criterion=OuterRef("pk"))
+    return list(selection_criteria().annotate(account_value=Subquery(value.values("value")[:1])))
 
 
 def criterion_values(account: GlobalAccount) -> dict[int, CriterionScore]:
@@ -207,6 +247,24 @@ def subsidiary_for(user: User, pk) -> Subsidiary:
         raise Http404 from exc
 
 
+def subsidiary_for_page(user: User, pk) -> Subsidiary:
+    """The subsidiary for its own page, in one query: as ``subsidiary_for``, with its
+    account's tier, plus ``sees_details`` (the rule of ``can_see_contacts_of``)."""
+    if user.is_tenant_admin:
+        sees = Value(True, output_field=BooleanFieldType())
+    else:
+        sees = Case(
+            When(Q(owner=user) | Q(account_perm_exists(user, VIEW)), then=Value(True)),
+            default=Value(False),
+            output_field=BooleanFieldType(),
+        )
+    qs = subsidiaries_for_list(user).select_related("global_account__tier")
+    try:
+        return qs.annotate(sees_details=sees).get(pk=int(pk))
+    except (Subsidiary.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
 def may_place_subsidiary(user: User, account: GlobalAccount | None, country: Country) -> bool:
     """Whether ``user`` may put a subsidiary in ``country`` under ``account``: anyone may
     enter a local customer (no account); under a global account it takes the tenant admin,
@@ -223,15 +281,60 @@ def may_place_subsidiary(user: User, account: GlobalAccount | None, country: Cou
     ).exists()
 
 
-def subsidiaries_by_country(user: User, account: GlobalAccount) -> list[tuple[Country, list]]:
+def subsidiaries_by_country(
+    user: User,
+    account: GlobalAccount,
+    *,
+    team: list[TeamMembership],
+    per_country: int | None = None,
+) -> list[tuple[Country, list]]:
     """The account's subsidiaries grouped by country (by country name), each with
-    ``can_change``. One query."""
-    groups: dict[int, tuple[Country, list]] = {}
-    rows = (
-        subsidiaries_for_list(user).filter(global_account=account).order_by("country__name", "name")
+    ``can_change``; each country carries ``subsidiary_count``, the number of the account's
+    subsidiaries there. ``account`` comes from ``global_account_for`` (with ``can_change``),
+    ``team`` is its memberships. With ``per_country``, only the first that many (by name) of
+    each country are fetched: an account with a thousand subsidiaries in fifty countries
+    renders in constant time, and the count still says how many there are. One query."""
+    rows = Subsidiary.objects.filter(global_account=account).select_related("country", "owner")
+    if per_country is not None:
+        # Rank the bare rows, so that the joins are made for the rows shown only.
+        ranked = (
+            Subsidiary.objects.filter(global_account=account)
+            .annotate(
+                rank=Window(
+                    RowNumber(),
+                    partition_by=[F("country_id")],
+                    order_by=[F("name").asc(), F("pk").asc()],
+                )
+            )
+            .filter(rank__lte=per_country)
+        )
+        rows = rows.filter(pk__in=ranked.values("pk"))
+    in_country = (
+        Subsidiary.objects.filter(global_account=account, country=OuterRef("country"))
+        .order_by()
+        .values("country")
+        .annotate(n=Count("*"))
+        .values("n")[:1]
     )
-    for sub in rows:
-        groups.setdefault(sub.country_id, (sub.country, []))[1].append(sub)
+    rows = rows.annotate(in_country=Subquery(in_country, output_field=IntegerField()))
+    # The rule of teams.selectors.subsidiaries_changeable_by, for subsidiaries of one account
+    # whose rights are known already: its GAM (or the tenant admin), the owner, and the
+    # account's local account manager in their country.
+    managed_countries = {
+        m.country_id
+        for m in team
+        if m.user_id == user.pk and m.role == TeamRole.LOCAL_ACCOUNT_MANAGER
+    }
+    groups: dict[int, tuple[Country, list]] = {}
+    for sub in rows.order_by("country__name", "name", "pk"):
+        sub.global_account = account
+        sub.can_change = bool(
+            account.can_change or sub.owner_id == user.pk or sub.country_id in managed_countries
+        )
+        if sub.country_id not in groups:
+            sub.country.subsidiary_count = sub.in_country
+            groups[sub.country_id] = (sub.country, [])
+        groups[sub.country_id][1].append(sub)
     return list(groups.values())
 
 
@@ -284,16 +387,54 @@ def can_change_contact(user: User, contact: Contact) -> bool:
     return contacts_changeable_by(user).filter(pk=contact.pk).exists()
 
 
+def _contact_can_change(user: User):
+    if user.is_tenant_admin:
+        return Value(True, output_field=BooleanFieldType())
+    return Case(
+        When(_contact_changeable_q(user), then=Value(True)),
+        default=Value(False),
+        output_field=BooleanFieldType(),
+    )
+
+
 def contacts_of_account(user: User, account: GlobalAccount) -> QuerySet[Contact]:
-    """The account's contacts the user may see, by country and name, with their people."""
+    """The account's contacts the user may see, by country and name, with their people;
+    ``can_change`` per contact (the rule of ``contacts_changeable_by``) and per relationship
+    (see ``mark_changeable_relationships``). Two queries."""
     return (
         contacts_visible_to(user)
         .filter(subsidiary__global_account=account)
+        .annotate(can_change=_contact_can_change(user))
         .prefetch_related(
             Prefetch("relationships", queryset=Relationship.objects.select_related("user"))
         )
         .order_by("subsidiary__country__name", "name")
     )
+
+
+def contacts_of_subsidiary(user: User, subsidiary: Subsidiary) -> QuerySet[Contact]:
+    """The subsidiary's contacts the user may see, by name, with ``can_change``. One query."""
+    return (
+        contacts_visible_to(user)
+        .filter(subsidiary=subsidiary)
+        .annotate(can_change=_contact_can_change(user))
+        .order_by("name")
+    )
+
+
+def mark_changeable_relationships(user: User, contacts: list[Contact]) -> list[Relationship]:
+    """The relationships of ``contacts`` (visible to the user, annotated with ``can_change``
+    as by ``contacts_of_account``), each with ``can_change``. For a visible contact the rule
+    of ``relationships_changeable_by`` comes down to: the user's own relationship, or any at
+    a contact they may change. No query."""
+    relationships = []
+    for contact in contacts:
+        for relationship in contact.relationships.all():
+            relationship.can_change = (
+                user.is_tenant_admin or contact.can_change or relationship.user_id == user.pk
+            )
+            relationships.append(relationship)
+    return relationships
 
 
 def relationships_visible_to(user: User) -> QuerySet[Relationship]:

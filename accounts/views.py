@@ -28,8 +28,7 @@ from gam.exports import csv_response
 from gam.models import Country, User
 from gam.pages import apply_service_errors, get_or_404, paginate, tenant_admin_required
 from gam.tenancy import current_tenant_id, tenant_context
-from opportunities.selectors import opportunities_visible_to
-from reporting.figures import open_conflicts_count
+from opportunities.models import Opportunity
 from teams import selectors as sharing
 from teams.models import TeamMembership, TeamRole
 
@@ -58,6 +57,14 @@ def _url_or_none(name: str, *args, query: str = "") -> str | None:
         return reverse(name, args=args) + query
     except NoReverseMatch:
         return None
+
+
+def _url_around_pk(name: str) -> tuple[str, str]:
+    """(before, after) the pk in the URL named ``name``: a long list links each row with two
+    strings instead of a ``reverse()`` per row."""
+    marker = 987654321
+    before, after = reverse(name, args=[marker]).split(str(marker))
+    return before, after
 
 
 def _digits(value: str) -> int | None:
@@ -122,7 +129,7 @@ def global_account_list(request):
 # --- global accounts: detail ----------------------------------------------------------------
 
 
-def _account_history(account: GlobalAccount, contact_ids=None):
+def _account_history(account: GlobalAccount, contacts=None, known=None):
     tenant = {"tenant_id": account.tenant_id}
     histories = [
         GlobalAccount.history.filter(id=account.pk, **tenant),
@@ -131,31 +138,43 @@ def _account_history(account: GlobalAccount, contact_ids=None):
         ),
         FrameworkAgreement.history.filter(global_account_id=account.pk, **tenant),
     ]
-    if contact_ids is not None:
-        histories.append(Contact.history.filter(id__in=contact_ids, **tenant))
-    return change_history.changes_of(histories)
+    if contacts is not None:
+        histories.append(Contact.history.filter(id__in=[c.pk for c in contacts], **tenant))
+    return change_history.changes_of(histories, known=known)
+
+
+# Subsidiaries listed per country on the account page; the count says how many there are and
+# the customer list shows them all (an account may have a thousand in fifty countries).
+SUBSIDIARIES_PER_COUNTRY = 5
 
 
 @login_required
 def global_account_detail(request, pk: int):
     user = request.user
-    account = account_selectors.global_account_for(user, pk)
+    # Every right is computed once, in the account's own query, and passed down.
+    account = account_selectors.global_account_for_page(user, pk)
     on_team = bool(account.details_visible)
-    can_manage = sharing.can_manage_team(user, account)
-    groups = account_selectors.subsidiaries_by_country(user, account)
     team = list(
         TeamMembership.objects.filter(global_account=account)
         .select_related("user", "country")
         .order_by("role", "country__code", "user__name")
     )
+    groups = account_selectors.subsidiaries_by_country(
+        user, account, team=team, per_country=SUBSIDIARIES_PER_COUNTRY
+    )
+    subsidiary_list = reverse("accounts:subsidiary_list")
     context = {
         "account": account,
         "on_team": on_team,
         "can_change": account.can_change,
-        "can_manage": can_manage,
+        "can_manage": account.can_manage,
         "can_delete": user.is_tenant_admin,
         "groups": groups,
-        "subsidiary_total": sum(len(subs) for _country, subs in groups),
+        "subsidiary_total": account.subsidiary_count,
+        "country_total": account.country_count,
+        "subsidiaries_in_country_url": f"{subsidiary_list}?global_account={account.pk}&country=",
+        "subsidiary_url": _url_around_pk("accounts:subsidiary_detail"),
+        "subsidiary_edit_url": _url_around_pk("accounts:subsidiary_edit"),
         "team": team,
         "can_add_subsidiary": account.can_change
         or any(m.user_id == user.pk and m.role == TeamRole.LOCAL_ACCOUNT_MANAGER for m in team),
@@ -167,31 +186,34 @@ def global_account_detail(request, pk: int):
         today = timezone.localdate()
         agreements = list(account_selectors.framework_agreements_of_account(user, account))
         contacts = list(account_selectors.contacts_of_account(user, account))
-        relationships = [r for c in contacts for r in c.relationships.all()]
+        relationships = account_selectors.mark_changeable_relationships(user, contacts)
+        criteria = account_selectors.criteria_with_values(account)
+        # Names the history would otherwise look up: what this page has loaded already.
+        countries = [c for c, _subs in groups] + [c for a in agreements for c in a.countries.all()]
+        if account.headquarters_country:
+            countries.append(account.headquarters_country)
+        known = {
+            ("gam", "Country"): {c.pk: c for c in countries},
+            ("gam", "User"): {m.user_id: m.user for m in team},
+            ("accounts", "Tier"): {account.tier_id: account.tier} if account.tier else {},
+            ("accounts", "Contact"): {c.pk: c for c in contacts},
+        }
         context.update(
             {
                 "today": today,
                 "active_agreements": [a for a in agreements if a.is_active_on(today)],
                 "other_agreements": [a for a in agreements if not a.is_active_on(today)],
                 "contacts": contacts,
-                "changeable_contacts": set(
-                    account_selectors.contacts_changeable_by(user)
-                    .filter(subsidiary__global_account=account)
-                    .values_list("pk", flat=True)
-                ),
                 "relationships": relationships,
-                "changeable_relationships": set(
-                    account_selectors.relationships_changeable_by(user)
-                    .filter(contact__subsidiary__global_account=account)
-                    .values_list("pk", flat=True)
-                ),
                 "relationship_map": relationship_map.build(contacts, relationships),
-                "score_breakdown": scoring.score_breakdown(account),
-                "open_conflicts": open_conflicts_count(account),
+                "score_breakdown": scoring.breakdown_rows(
+                    criteria, {c.pk: c.account_value for c in criteria}
+                ),
+                "open_conflicts": account.open_conflicts,
                 "conflicts_url": _url_or_none(
                     "conflicts:conflict_list", query=f"?global_account={account.pk}"
                 ),
-                "changes": _account_history(account, [c.pk for c in contacts]),
+                "changes": _account_history(account, contacts, known),
             }
         )
     return render(request, "accounts/global_account_detail.html", context)
@@ -266,44 +288,44 @@ def subsidiary_list(request):
 @login_required
 def subsidiary_detail(request, pk: int):
     user = request.user
-    subsidiary = account_selectors.subsidiary_for(user, pk)
+    subsidiary = account_selectors.subsidiary_for_page(user, pk)
     account = subsidiary.global_account
     # Contacts, opportunities and the history are for those who see the customer's details
     # (the account's team, the owner, the tenant admin); everyone sees that it exists.
-    sees_details = account_selectors.can_see_contacts_of(user, subsidiary)
+    sees_details = bool(subsidiary.sees_details)
     context = {
         "subsidiary": subsidiary,
         "account": account,
         "can_change": subsidiary.can_change,
         "sees_details": sees_details,
         # What the sharing model lets the user see of its opportunities (their own at least).
+        # (The bare sharing filter: the list shows none of the credit splits and other rows
+        # that opportunities_visible_to adds.)
         "opportunities": list(
-            opportunities_visible_to(user)
-            .filter(subsidiary=subsidiary)
+            sharing.visible_records(user, Opportunity.objects.filter(subsidiary=subsidiary))
             .select_related("stage", "owner", "product_line")
             .order_by("-status", "close_date", "id")[:50]
         ),
     }
     if sees_details:
-        contacts = list(
-            account_selectors.contacts_visible_to(user)
-            .filter(subsidiary=subsidiary)
-            .order_by("name")
-        )
+        contacts = list(account_selectors.contacts_of_subsidiary(user, subsidiary))
         tenant = {"tenant_id": subsidiary.tenant_id}
+        known = {
+            ("gam", "Country"): {subsidiary.country_id: subsidiary.country},
+            ("accounts", "GlobalAccount"): {account.pk: account} if account else {},
+            ("accounts", "Contact"): {c.pk: c for c in contacts},
+        }
+        if subsidiary.owner:
+            known[("gam", "User")] = {subsidiary.owner_id: subsidiary.owner}
         context.update(
             {
                 "contacts": contacts,
-                "changeable_contacts": set(
-                    account_selectors.contacts_changeable_by(user)
-                    .filter(subsidiary=subsidiary)
-                    .values_list("pk", flat=True)
-                ),
                 "changes": change_history.changes_of(
                     [
                         Subsidiary.history.filter(id=subsidiary.pk, **tenant),
                         Contact.history.filter(id__in=[c.pk for c in contacts], **tenant),
-                    ]
+                    ],
+                    known=known,
                 ),
             }
         )

@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from gam.models import Country, User
+from gam.widgets import FastSelect
 from teams.models import TeamRole
 
 
@@ -17,6 +18,7 @@ class TeamMemberChangeForm(forms.Form):
         label=_("Country"),
         queryset=Country.objects.none(),
         required=False,
+        widget=FastSelect,
         help_text=_("Only for local account managers: the country they manage the account in."),
     )
 
@@ -35,7 +37,10 @@ class TeamMemberChangeForm(forms.Form):
 
 
 class TeamMemberAddForm(TeamMemberChangeForm):
-    user = forms.ModelChoiceField(label=_("Person"), queryset=User.objects.none())
+    # Every user of the tenant: a thousand options in a large one.
+    user = forms.ModelChoiceField(
+        label=_("Person"), queryset=User.objects.none(), widget=FastSelect
+    )
 
     field_order = ["user", "role", "country"]
 

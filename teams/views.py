@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import BooleanField, Value
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -19,9 +20,17 @@ from teams.models import TeamMembership, TeamRole
 
 
 def _account_or_404(user, account_id: int):
+    """The account with ``can_manage`` (the rule of ``selectors.can_manage_team``), so the
+    right is computed once, in the account's own query."""
+    can_manage = (
+        Value(True, output_field=BooleanField())
+        if user.is_tenant_admin
+        else selectors.account_perm_exists(user, selectors.MANAGE_TEAM, "pk")
+    )
     account = (
         selectors.global_accounts_visible_to(user)
         .select_related("manager", "tier")
+        .annotate(can_manage=can_manage)
         .filter(pk=account_id)
         .first()
     )
@@ -42,7 +51,7 @@ def _membership_or_404(account, pk: int) -> TeamMembership:
 
 
 def _require_manage(user, account) -> None:
-    if not selectors.can_manage_team(user, account):
+    if not account.can_manage:
         raise PermissionDenied(
             _("Only the global account manager and the tenant admin manage the team.")
         )
@@ -52,7 +61,7 @@ def _require_manage(user, account) -> None:
 def team(request, account_id: int):
     user = request.user
     account = _account_or_404(user, account_id)
-    can_manage = selectors.can_manage_team(user, account)
+    can_manage = account.can_manage
     form = None
     if request.method == "POST":
         _require_manage(user, account)
