@@ -34,7 +34,7 @@ from datetime import date
 from itertools import groupby
 from operator import attrgetter
 
-from django.db.models import Count, Exists, OuterRef, Q, Value
+from django.db.models import BooleanField, Count, Exists, Expression, F, OuterRef, Q, Value
 from django.db.models.functions import StrIndex, Substr
 from django.utils import timezone
 
@@ -255,6 +255,56 @@ def duplicate_customer_pairs(progress: Progress | None = None) -> dict[tuple[int
     return pairs
 
 
+class EqualsAny(Expression):
+    """``column = ANY(%s)`` with the values as one array parameter on PostgreSQL (hundreds
+    of spelled-out names cost one parameter, not hundreds); ``IN`` elsewhere."""
+
+    conditional = True
+    output_field = BooleanField()
+
+    def __init__(self, column: str, values: list) -> None:
+        super().__init__()
+        self.column, self.values = F(column), list(values)
+
+    def get_source_expressions(self):
+        return [self.column]
+
+    def set_source_expressions(self, exprs):
+        (self.column,) = exprs
+
+    def as_sql(self, compiler, connection):
+        column, params = compiler.compile(self.column)
+        if not self.values:
+            return "1 = 0", []
+        marks = ", ".join(["%s"] * len(self.values))
+        return f"{column} IN ({marks})", [*params, *self.values]
+
+    def as_postgresql(self, compiler, connection):
+        column, params = compiler.compile(self.column)
+        return f"{column} = ANY(%s)", [*params, self.values]
+
+
+KEY_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"  # what a normalized name is made of
+
+
+def _first_word_typos(first: str, prefix: str, rest: str) -> set[str]:
+    """The names ``<first word one edit away> <rest>`` whose first word still starts with
+    ``prefix``: one letter replaced, inserted, dropped, or two neighbours swapped."""
+    words = set()
+    for i in range(len(first) + 1):
+        head, tail = first[:i], first[i:]
+        if tail:
+            words.add(head + tail[1:])
+            if len(tail) > 1:
+                words.add(head + tail[1] + tail[0] + tail[2:])
+        for letter in KEY_ALPHABET:
+            words.add(head + letter + tail)
+            if tail:
+                words.add(head + letter + tail[1:])
+    words.discard(first)
+    return {f"{word} {rest}" for word in words if word[:2] == prefix}
+
+
 def duplicate_customer_neighbourhood(subsidiary_id: int) -> dict[tuple[int, int], set]:
     """Duplicate pairs of one subsidiary: candidates from its three keys, at most
     ``NEIGHBOURHOOD_LIMIT`` of them, in one indexed query."""
@@ -271,10 +321,13 @@ def duplicate_customer_neighbourhood(subsidiary_id: int) -> dict[tuple[int, int]
     if block:
         lookup |= Q(name_block=block)
     rest, prefix = typo_block(me.name_key)
-    if rest:
-        # The same other words and first two letters: a range on the indexed name key.
-        after = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-        lookup |= Q(name_key__gte=prefix, name_key__lt=after, name_key__endswith=" " + rest)
+    if rest and len(me.name_key) >= FUZZY_MIN_LENGTH:
+        # The full scan's second block (the same other words and first two letters) holds
+        # thousands of names at scale; only those one typo away in the first word can
+        # match, so they are spelled out and looked up by the indexed key (``=`` is
+        # leakproof under row-level security, LIKE is not).
+        first = me.name_key.partition(" ")[0]
+        lookup |= Q(EqualsAny("name_key", sorted(_first_word_typos(first, prefix, rest))))
     if not lookup:
         return {}
     candidates = (
