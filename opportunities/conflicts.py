@@ -34,8 +34,9 @@ from datetime import date
 from itertools import groupby
 from operator import attrgetter
 
+from django.db import connection
 from django.db.models import BooleanField, Count, Exists, Expression, F, OuterRef, Q, Value
-from django.db.models.functions import StrIndex, Substr
+from django.db.models.functions import Collate, StrIndex, Substr
 from django.utils import timezone
 
 from accounts.matching import (
@@ -219,6 +220,12 @@ def _name_groups(rows: Iterable[CompanyRow], pairs: dict, *, second_pass: bool =
             _pairs_between_groups(by_name[keys[i]], by_name[keys[j]], pairs)
 
 
+def _bytewise(column: str):
+    """Order by the bytes: the blocks only need to be contiguous, and PostgreSQL sorts
+    ``COLLATE "C"`` several times faster than a linguistic collation (abbreviated keys)."""
+    return Collate(F(column), "C") if connection.vendor == "postgresql" else F(column)
+
+
 def duplicate_customer_pairs(progress: Progress | None = None) -> dict[tuple[int, int], set]:
     """All duplicate pairs of the tenant: {(lower id, higher id): {reasons}}."""
     pairs: dict[tuple[int, int], set] = defaultdict(set)
@@ -231,14 +238,16 @@ def duplicate_customer_pairs(progress: Progress | None = None) -> dict[tuple[int
             .filter(n__gt=1)
             .values(key_field)
         )
-        rows = subsidiaries.filter(**{f"{key_field}__in": repeated}).order_by(key_field, "id")
+        rows = subsidiaries.filter(**{f"{key_field}__in": repeated}).order_by(
+            _bytewise(key_field), "id"
+        )
         for _key, group in groupby(_company_rows(rows), attrgetter(key_field)):
             _pairs_in_group(list(group), pairs)
 
     total = subsidiaries.count() if progress else 0
     done = 0
     # Block 1: the first word of the name.
-    named = subsidiaries.exclude(name_block="").order_by("name_block", "id")
+    named = subsidiaries.exclude(name_block="").order_by(_bytewise("name_block"), "id")
     block_rows = named.values_list("name_block", *COMPANY_FIELDS).iterator(chunk_size=CHUNK)
     for _block, block in groupby(block_rows, lambda values: values[0]):
         rows = [CompanyRow(*values[1:]) for values in block]
@@ -249,7 +258,7 @@ def duplicate_customer_pairs(progress: Progress | None = None) -> dict[tuple[int
     # Block 2, for a typo in the first word: the other words, and the first two letters.
     rest = Substr("name_key", StrIndex("name_key", Value(" ")) + 1)
     several_words = subsidiaries.filter(name_key__contains=" ").annotate(rest=rest)
-    rows = several_words.order_by("rest", "name_key", "id")
+    rows = several_words.order_by(_bytewise("rest"), _bytewise("name_key"), "id")
     for _block, block in groupby(_company_rows(rows), lambda row: typo_block(row.name_key)):
         _name_groups(block, pairs, second_pass=True)
     return pairs
