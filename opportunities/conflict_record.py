@@ -1,8 +1,9 @@
 """Recording what the detectors find, and telling the people concerned.
 
-- Upsert by the conflict key (kind + sorted records): a rerun updates ``last_seen_at`` and
-  never adds a row; new conflicts are inserted in chunks with ``bulk_create(ignore_conflicts)``
-  so a concurrent check of the same records cannot duplicate one either.
+- Upsert by the conflict key (kind + sorted records): a rerun updates ``last_seen_at`` (one
+  UPDATE per chunk) and never adds a row; new conflicts are inserted in chunks with ``ON
+  CONFLICT DO NOTHING`` so a concurrent check of the same records cannot duplicate one
+  either. Each chunk costs a constant number of queries, whatever its size.
 - The fingerprint digests the records' material fields. A dismissed (or resolved) conflict
   stays so while its fingerprint is unchanged; a material change reopens it, with an event.
 - A full scan resolves the open / acknowledged conflicts of a kind it did not see again
