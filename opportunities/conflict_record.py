@@ -1,8 +1,9 @@
 """Recording what the detectors find, and telling the people concerned.
 
-- Upsert by the conflict key (kind + sorted records): a rerun updates ``last_seen_at`` and
-  never adds a row; new conflicts are inserted in chunks with ``bulk_create(ignore_conflicts)``
-  so a concurrent check of the same records cannot duplicate one either.
+- Upsert by the conflict key (kind + sorted records): a rerun updates ``last_seen_at`` (one
+  UPDATE per chunk) and never adds a row; new conflicts are inserted in chunks with ``ON
+  CONFLICT DO NOTHING`` so a concurrent check of the same records cannot duplicate one
+  either. Each chunk costs a constant number of queries, whatever its size.
 - The fingerprint digests the records' material fields. A dismissed (or resolved) conflict
   stays so while its fingerprint is unchanged; a material change reopens it, with an event.
 - A full scan resolves the open / acknowledged conflicts of a kind it did not see again
@@ -49,7 +50,8 @@ from teams.models import GlobalAccountUserObjectPermission
 
 logger = logging.getLogger(__name__)
 
-WRITE_CHUNK = 500
+WRITE_CHUNK = 2000  # findings per transaction of a scan
+URL_PLACEHOLDER = 987654321
 ACTIVE = (ConflictStatus.OPEN, ConflictStatus.ACKNOWLEDGED)
 CLOSED = (ConflictStatus.RESOLVED, ConflictStatus.DISMISSED)
 STALE_SCAN = timedelta(hours=6)  # a "running" scan this old died with its worker
@@ -129,15 +131,48 @@ def _absolute(path: str) -> str:
 # --- upsert ---------------------------------------------------------------------------------
 
 
+def _insert_new(rows: list[Conflict]) -> list[tuple[str, int, int | None]]:
+    """Inserts conflicts, skipping keys a concurrent check inserted first (theirs wins);
+    returns (key, id, assignee) of the rows this call inserted. On PostgreSQL one
+    ``INSERT ... ON CONFLICT DO NOTHING RETURNING``; elsewhere a bulk insert and a read
+    of the rows carrying this run's timestamp."""
+    if not rows:
+        return []
+    if connection.vendor != "postgresql":
+        Conflict.objects.bulk_create(rows, ignore_conflicts=True)
+        return list(
+            Conflict.objects.filter(
+                key__in=[r.key for r in rows], detected_at=rows[0].detected_at
+            ).values_list("key", "id", "assignee_id")
+        )
+    fields = [f for f in Conflict._meta.concrete_fields if not f.primary_key]
+    values, params = [], []
+    for row in rows:  # as bulk_create prepares them: defaults, then the database's types
+        values.append("(" + ", ".join(["%s"] * len(fields)) + ")")
+        params.extend(f.get_db_prep_save(f.pre_save(row, True), connection) for f in fields)
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    sql = (
+        f"INSERT INTO {Conflict._meta.db_table} ({columns}) VALUES {', '.join(values)} "
+        "ON CONFLICT (tenant_id, key) DO NOTHING RETURNING key, id, assignee_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [tuple(r) for r in cursor.fetchall()]
+
+
 class Recorder:
-    """Writes findings for one check or scan. Holds per-run caches (tenant admin, account
-    managers) so that each chunk costs a constant number of queries."""
+    """Writes findings for one check or scan. Holds per-run caches (tenant admins, the
+    detail URL) so that each chunk costs a constant number of queries: one to read the
+    chunk's known conflicts, one UPDATE of ``last_seen_at`` for those unchanged (the steady
+    state of a rescan writes nothing else), and only for new or reopened conflicts the
+    inserts, their accounts and their notifications, each in one statement."""
 
     def __init__(self, *, now=None, source: str = "scan") -> None:
         self.now = now or timezone.now()
         self.source = source
         self.alerts = Alerts()
         self._admin_ids: list[int] | None = None
+        self._detail_url: str | None = None
 
     # assignee and account details
     def admin_ids(self) -> list[int]:
@@ -151,44 +186,45 @@ class Recorder:
             )
         return self._admin_ids
 
-    def record(self, findings: Iterable[Finding], stats: Stats) -> set[str]:
-        """Upserts the findings in chunks; returns the keys seen."""
+    def detail_url(self, pk: int) -> str:
+        if self._detail_url is None:  # reversed once per run, not once per conflict
+            self._detail_url = _url("conflicts:conflict_detail", URL_PLACEHOLDER)
+        return self._detail_url.replace(str(URL_PLACEHOLDER), str(pk))
+
+    def record(self, findings: Iterable[Finding], stats: Stats | dict[str, Stats]) -> set[str]:
+        """Upserts the findings in chunks; returns the keys seen. ``stats`` is one kind's,
+        or a dict of them by kind."""
         seen: set[str] = set()
         for chunk in _chunks(findings, WRITE_CHUNK):
             unique = {}
             for finding in chunk:
                 unique.setdefault(finding.key, finding)
-            stats.found += len(unique)
             seen.update(unique)
-            with transaction.atomic():
+            # One transaction per chunk of a scan; inside a check's own transaction no
+            # savepoint (two round trips) is needed, the check is all or nothing.
+            with transaction.atomic(savepoint=False):
                 self._record_chunk(unique, stats)
         return seen
 
-    def _record_chunk(self, findings: dict[str, Finding], stats: Stats) -> None:
-        existing = {
-            row[0]: row
-            for row in Conflict.objects.filter(key__in=list(findings)).values_list(
-                "key", "id", "status", "fingerprint"
-            )
-        }
-        accounts = {
-            a["id"]: a
-            for a in GlobalAccount.objects.filter(
-                pk__in={f.global_account_id for f in findings.values() if f.global_account_id}
-            ).values("id", "name", "manager_id", "manager__name")
-        }
-        admins = self.admin_ids()
+    def _record_chunk(
+        self, findings: dict[str, Finding], stats: Stats | dict[str, Stats], existing=None
+    ) -> None:
+        def stats_of(finding: Finding) -> Stats:
+            return stats[finding.kind] if isinstance(stats, dict) else stats
 
-        def assignee(finding: Finding) -> int | None:
-            for info in finding.records:
-                account = accounts.get(info.global_account_id)
-                if account and account["manager_id"]:
-                    return account["manager_id"]
-            return admins[0] if admins else None
-
+        for finding in findings.values():
+            stats_of(finding).found += 1
+        if existing is None:
+            existing = {
+                row[0]: row
+                for row in Conflict.objects.filter(key__in=list(findings)).values_list(
+                    "key", "id", "status", "fingerprint", "assignee_id"
+                )
+            }
         new = [f for key, f in findings.items() if key not in existing]
         touched, changed, reopened = [], [], []
-        for key, (_key, pk, status, fingerprint) in existing.items():
+        assignees: dict[int, int | None] = {}
+        for key, (_key, pk, status, fingerprint, assignee_id) in existing.items():
             finding = findings[key]
             if finding.fingerprint == fingerprint:
                 touched.append(pk)
@@ -196,6 +232,7 @@ class Recorder:
                 changed.append((pk, finding))
             else:
                 reopened.append((pk, finding))
+                assignees[pk] = assignee_id
 
         if touched:
             Conflict.objects.filter(pk__in=touched).update(last_seen_at=self.now)
@@ -221,37 +258,52 @@ class Recorder:
             Conflict.objects.filter(pk__in=[pk for pk, _f in reopened]).update(
                 status=ConflictStatus.OPEN, status_changed_at=self.now
             )
+        if not (new or reopened):
+            return  # nothing to assign or announce: the steady state ends here
+
+        alerted_findings = new + [f for _pk, f in reopened]
+        accounts = {
+            a["id"]: a
+            for a in GlobalAccount.objects.filter(
+                pk__in={f.global_account_id for f in alerted_findings if f.global_account_id}
+            ).values("id", "name", "manager_id", "manager__name")
+        }
+
+        def assignee(finding: Finding) -> int | None:
+            for info in finding.records:
+                account = accounts.get(info.global_account_id)
+                if account and account["manager_id"]:
+                    return account["manager_id"]
+            admins = self.admin_ids()
+            return admins[0] if admins else None
 
         created: list[tuple[int, Finding]] = []
         if new:
-            Conflict.objects.bulk_create(
-                [
-                    Conflict(
-                        kind=f.kind,
-                        key=f.key,
-                        fingerprint=f.fingerprint,
-                        status=ConflictStatus.OPEN,
-                        global_account_id=f.global_account_id,
-                        countries=list(f.countries),
-                        records=f.refs,
-                        reason=f.reason,
-                        assignee_id=assignee(f),
-                        detected_at=self.now,
-                        last_seen_at=self.now,
-                        tenant_id=current_tenant_id(),
-                    )
-                    for f in new
-                ],
-                ignore_conflicts=True,  # a concurrent check inserted it first: theirs wins
-            )
-            # Only rows this run inserted carry its timestamp; a concurrent run's are theirs.
-            mine = Conflict.objects.filter(
-                key__in=[f.key for f in new], detected_at=self.now
-            ).values_list("key", "id", "assignee_id")
-            created = [(pk, findings[key]) for key, pk, _a in mine]
+            rows = [
+                Conflict(
+                    kind=f.kind,
+                    key=f.key,
+                    fingerprint=f.fingerprint,
+                    status=ConflictStatus.OPEN,
+                    global_account_id=f.global_account_id,
+                    countries=list(f.countries),
+                    records=f.refs,
+                    reason=f.reason,
+                    assignee_id=assignee(f),
+                    detected_at=self.now,
+                    last_seen_at=self.now,
+                    tenant_id=current_tenant_id(),
+                )
+                for f in new
+            ]
+            for key, pk, assignee_id in _insert_new(rows):
+                created.append((pk, findings[key]))
+                assignees[pk] = assignee_id
 
-        stats.new += len(created)
-        stats.reopened += len(reopened)
+        for _pk, finding in created:
+            stats_of(finding).new += 1
+        for _pk, finding in reopened:
+            stats_of(finding).reopened += 1
         events = [
             ConflictEvent(
                 conflict_id=pk,
@@ -275,11 +327,6 @@ class Recorder:
             ConflictEvent.objects.bulk_create(events)
         alerted = created + reopened
         if alerted:
-            assignees = dict(
-                Conflict.objects.filter(pk__in=[pk for pk, _f in alerted]).values_list(
-                    "id", "assignee_id"
-                )
-            )
             self._notify(alerted, assignees, accounts, reopened={pk for pk, _f in reopened})
 
     # --- alerts -----------------------------------------------------------------------------
@@ -317,7 +364,7 @@ class Recorder:
         notifications = []
         for pk, finding in alerted:
             account = accounts.get(finding.global_account_id) or {}
-            url = _url("conflicts:conflict_detail", pk)
+            url = self.detail_url(pk)
             for user_id in recipients[pk]:
                 hidden = [i for i in finding.records if not may_see(user_id, i)]
                 if hidden:
@@ -457,26 +504,57 @@ def _involving(refs: list[tuple[str, int]]) -> Q:
 def conflicts_check_record(*, record_type: str, record_id: int) -> dict[str, dict]:
     """Incremental check of one record's neighbourhood (tenant in context): records what it
     finds, resolves the record's conflicts that no longer hold, alerts after the commit.
-    One transaction; the number of queries does not grow with the tenant. Returns stats
-    per kind."""
+    One transaction; the number of queries does not grow with the tenant: the conflicts
+    already known for the findings and the record's active ones are read (and locked) in
+    one query, through the unique key and the GIN index on ``records``. Returns stats per
+    kind."""
     recorder = Recorder(source="check")
     result: dict[str, dict] = {}
     with transaction.atomic():
-        seen: set[str] = set()
+        stats: dict[str, Stats] = {}
+        findings: dict[str, Finding] = {}
         involving = Q()
-        for kind, refs, findings in detect.neighbourhood_findings(record_type, record_id):
-            stats = Stats()
-            seen |= recorder.record(findings, stats)
+        for kind, refs, kind_findings in detect.neighbourhood_findings(record_type, record_id):
+            stats[kind] = Stats()
+            for finding in kind_findings:
+                findings.setdefault(finding.key, finding)
             involving |= Q(kind=kind) & _involving(refs)
-            result[kind] = stats.as_dict()
-        if result:
-            resolved = _auto_resolve(
-                Conflict.objects.filter(involving).exclude(key__in=seen),
-                now=recorder.now,
-                note=_("The condition no longer holds (checked after a change)."),
+        if not stats:
+            return result
+        known = Q(key__in=list(findings)) if findings else Q(pk__in=[])
+        rows = (
+            Conflict.objects.select_for_update()
+            .filter(known | (involving & Q(status__in=ACTIVE)))
+            .order_by()
+            .values_list("key", "id", "status", "fingerprint", "assignee_id", "kind")
+        )
+        existing, stale = {}, []
+        for row in rows:
+            if row[0] in findings:
+                existing[row[0]] = row[:5]
+            else:
+                stale.append((row[1], row[5]))
+        recorder._record_chunk(findings, stats, existing=existing)
+        if stale:
+            note = _("The condition no longer holds (checked after a change).")
+            Conflict.objects.filter(pk__in=[pk for pk, _kind in stale]).update(
+                status=ConflictStatus.RESOLVED, status_changed_at=recorder.now, fingerprint=""
             )
-            for kind, count in resolved.items():
-                result[kind]["resolved"] = count
+            ConflictEvent.objects.bulk_create(
+                [
+                    ConflictEvent(
+                        conflict_id=pk,
+                        action="auto-resolved",
+                        note=note,
+                        at=recorder.now,
+                        tenant_id=current_tenant_id(),
+                    )
+                    for pk, _kind in stale
+                ]
+            )
+            for _pk, kind in stale:
+                stats[kind].resolved += 1
+        result = {kind: kind_stats.as_dict() for kind, kind_stats in stats.items()}
         transaction.on_commit(recorder.alerts.send)
     return result
 
