@@ -120,3 +120,15 @@ def test_check_costs_the_same_writing_one_or_many_conflicts(sales, in_tenant):
         again, again_queries = check(crowded)
         assert again == {"found": 5, "new": 0, "reopened": 0, "resolved": 0}
         assert again_queries < many_queries
+
+
+@pytest.mark.django_db
+def test_the_records_index_has_no_pending_list():
+    """Right after a scan, a GIN pending list would make every check read all new
+    conflicts (migration 0006)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reloptions FROM pg_class WHERE relname = 'opportunities_conflict_records_gin'"
+        )
+        (options,) = cursor.fetchone()
+    assert "fastupdate=off" in options
