@@ -124,7 +124,7 @@ class OpportunityViewSet(AccountRecordViewSet):
     filterset_class = OpportunityFilter
 
     def get_queryset(self):
-        return selectors.opportunities_visible_to(self.request.user).order_by("close_date", "id")
+        return selectors.opportunities_for_api(self.request.user).order_by("close_date", "id")
 
     def perform_create(self, serializer):
         data, splits, _version = serializer.service_arguments()

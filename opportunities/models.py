@@ -179,8 +179,11 @@ class Opportunity(TenantOwnedModel):
             models.Index(fields=["tenant", "stage"]),
             models.Index(fields=["tenant", "product_line", "status"]),
             models.Index(fields=["tenant", "name"]),
-            # The list's default order: a page is read from the index, not a tenant-wide sort.
+            # The list's default order: a page is read from the index, not a tenant-wide sort;
+            # so is a page of one owner's or one country's opportunities (the list filters).
             models.Index(fields=["tenant", "close_date", "id"]),
+            models.Index(fields=["tenant", "owner", "close_date", "id"]),
+            models.Index(fields=["tenant", "country", "close_date", "id"]),
             # The pipeline board's open deals in close date order (covering indexes for the
             # open pipeline and the deals closed lately: migration 0005, PostgreSQL only).
             models.Index(

@@ -68,6 +68,19 @@ def opportunities_visible_to(user: User) -> QuerySet[Opportunity]:
     return _opportunity_rows(visible_records(user, Opportunity.objects.all()))
 
 
+def opportunities_for_api(user: User) -> QuerySet[Opportunity]:
+    """What the API shows of the opportunities the user sees: the serializer reads ids, the
+    stage's slug and the countries' codes only, so only those are joined (a page of 50 with
+    every related row was half of the list's time, issue 7)."""
+    return (
+        visible_records(user, Opportunity.objects.all())
+        .select_related("stage", "country")
+        .prefetch_related(
+            Prefetch("splits", queryset=CreditSplit.objects.select_related("country"))
+        )
+    )
+
+
 def opportunities_changeable_by(user: User) -> QuerySet[Opportunity]:
     return changeable_records(user, Opportunity.objects.all())
 
