@@ -350,3 +350,12 @@ def test_row_level_security_keeps_words_in_their_tenant(searchable, as_app_role)
         assert cursor.fetchall() == [(w.acme.pk,)]
         cursor.execute("SELECT count(*) FROM gam_searchword WHERE word = 'globex'")
         assert cursor.fetchone() == (0,)
+
+
+@pytest.mark.django_db
+def test_no_trigram_indexes_are_left_from_the_substring_search():
+    """They served ILIKE, which row-level security keeps from using any index; the search
+    words replaced them (accounts 0008, opportunities 0008)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE indexdef LIKE '%%gin_trgm_ops%%'")
+        assert cursor.fetchall() == []

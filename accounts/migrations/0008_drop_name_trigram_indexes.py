@@ -1,0 +1,31 @@
+"""Drop the trigram indexes of migration 0006: search matches word prefixes from
+gam_searchword now (gam.search), because under row-level security LIKE is never an index
+condition, so these GIN indexes only cost writes and disk (issue 7)."""
+
+from django.db import migrations
+
+TRIGRAM_INDEXES = {
+    "accounts_subsidiary_name_trgm": "accounts_subsidiary",
+    "accounts_globalaccount_name_trgm": "accounts_globalaccount",
+}
+
+
+def drop(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        for name in TRIGRAM_INDEXES:
+            schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
+
+
+def recreate(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        for name, table in TRIGRAM_INDEXES.items():
+            schema_editor.execute(
+                f"CREATE INDEX IF NOT EXISTS {name} ON {table} "
+                "USING gin (upper(name::text) gin_trgm_ops)"
+            )
+
+
+class Migration(migrations.Migration):
+    dependencies = [("accounts", "0007_recompute_matching_keys")]
+
+    operations = [migrations.RunPython(drop, recreate)]
