@@ -153,13 +153,6 @@ def kinds_of(model) -> tuple[int, ...]:
     return tuple(k for k, (app, name, _f) in SOURCES.items() if (app, name) == label)
 
 
-def index(kind: int, rows: Iterable[tuple], *, replace: bool = True) -> None:
-    """Write the words of records of the current tenant: ``rows`` are ``(record id, text
-    field values...)`` in the order of ``SOURCES``. With ``replace`` their old words go
-    first. Two queries (more only past 5,000 words)."""
-    _store({kind: list(rows)}, replace=replace)
-
-
 def _store(rows_by_kind: Mapping[int, list[tuple]], *, replace: bool) -> None:
     rows_by_kind = {k: rows for k, rows in rows_by_kind.items() if rows}
     if not rows_by_kind:

@@ -196,6 +196,9 @@ class ActivityViewSet(AccountRecordViewSet):
             activity=serializer.instance, actor=self.request.user, **data
         )
 
+    def perform_destroy(self, instance):
+        services.activity_delete(activity=instance)
+
 
 class CampaignViewSet(AccountRecordViewSet):
     """Any user may start a campaign at a customer they may see; it is theirs to change."""
@@ -215,6 +218,9 @@ class CampaignViewSet(AccountRecordViewSet):
         serializer.instance = services.campaign_update(
             campaign=serializer.instance, actor=self.request.user, **serializer.validated_data
         )
+
+    def perform_destroy(self, instance):
+        services.campaign_delete(campaign=instance)
 
 
 # --- leads ----------------------------------------------------------------------------------

@@ -466,6 +466,18 @@ def campaign_update(*, campaign: Campaign, actor: User | None, **changes) -> Cam
     return campaign
 
 
+@transaction.atomic
+def activity_delete(*, activity: Activity) -> None:
+    search.forget(search.Kind.ACTIVITY, [activity.pk])
+    activity.delete()
+
+
+@transaction.atomic
+def campaign_delete(*, campaign: Campaign) -> None:
+    search.forget(search.Kind.CAMPAIGN, [campaign.pk])
+    campaign.delete()
+
+
 # --- leads ----------------------------------------------------------------------------------
 
 

@@ -452,8 +452,7 @@ def activity_edit(request, pk: int | None = None):
 def activity_delete(request, pk: int):
     activity = get_or_404(selectors.activities_visible_to(request.user), pk=pk)
     _require_change(request.user, activity)
-    search.forget(search.Kind.ACTIVITY, [activity.pk])
-    activity.delete()
+    services.activity_delete(activity=activity)
     messages.success(request, _("Activity deleted."))
     return redirect(_next_url(request, reverse("opportunities:pipeline")))
 
@@ -632,8 +631,7 @@ def campaign_edit(request, pk: int | None = None):
 def campaign_delete(request, pk: int):
     campaign = get_or_404(selectors.campaigns_visible_to(request.user), pk=pk)
     _require_change(request.user, campaign)
-    search.forget(search.Kind.CAMPAIGN, [campaign.pk])
-    campaign.delete()
+    services.campaign_delete(campaign=campaign)
     messages.success(request, _("Campaign deleted."))
     return redirect("opportunities:campaign_list")
 

@@ -184,6 +184,12 @@ def test_activity_and_campaign_search(searchable, api, web, in_tenant):
     page = web(w.admin).get("/campaigns/?q=nordvik").context["page"]  # and the customer
     assert [c.pk for c in page] == [campaign.pk]
 
+    # Deleting over the API (the pages use the same services) drops their words.
+    assert client.delete(f"/api/v1/activities/{activity.pk}/").status_code == 204
+    assert client.delete(f"/api/v1/campaigns/{campaign.pk}/").status_code == 204
+    assert _words(w.acme, Kind.ACTIVITY, activity.pk) == set()
+    assert _words(w.acme, Kind.CAMPAIGN, campaign.pk) == set()
+
 
 # --- kept in step ---------------------------------------------------------------------------
 
