@@ -56,7 +56,7 @@ def _session_for(user: User) -> str:
     engine = importlib.import_module(settings.SESSION_ENGINE)
     store = engine.SessionStore()
     backends = settings.AUTHENTICATION_BACKENDS
-    model_backend = "django.contrib.auth.backends.ModelBackend"
+    model_backend = "gam.authentication.TenantModelBackend"
     store[SESSION_KEY] = str(user.pk)
     store[BACKEND_SESSION_KEY] = model_backend if model_backend in backends else backends[-1]
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()

@@ -1,5 +1,13 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import m2m_changed, post_migrate
+
+
+def _m2m_changed(sender, instance, action, **kwargs) -> None:
+    """A many-to-many change (an agreement's countries, ...) changes list counts too."""
+    if action in {"post_add", "post_remove", "post_clear"}:
+        from gam.counts import bump_data_version
+
+        bump_data_version(getattr(instance, "tenant_id", None))
 
 
 class GamConfig(AppConfig):
@@ -15,6 +23,7 @@ class GamConfig(AppConfig):
         from gam.rls import post_migrate_apply_rls
 
         search.connect()  # search words follow the saves of searchable records
+        m2m_changed.connect(_m2m_changed, dispatch_uid="gam_counts_m2m_changed")
 
         # Once per migrate (sender=this app), after every app's tables exist: RLS policies on
         # every tenant-owned table, new ones included. A no-op on SQLite.

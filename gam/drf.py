@@ -13,6 +13,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from gam.counts import CachedCountPaginator
 from gam.tenancy import activate_tenant
 from gam.throttling import AnonRateThrottle, LoginRateThrottle, UserRateThrottle
 
@@ -20,6 +21,7 @@ __all__ = ["AnonRateThrottle", "LoginRateThrottle", "UserRateThrottle"]  # and t
 
 
 class Pagination(PageNumberPagination):
+    django_paginator_class = CachedCountPaginator  # the count until the tenant's data changes
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 500

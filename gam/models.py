@@ -101,6 +101,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self) -> str:
         return self.name or self.email
 
+    def delete(self, *args, **kwargs):
+        # Their records lose their owner (SET NULL): owner-filtered list counts change.
+        from gam.counts import bump_data_version
+
+        result = super().delete(*args, **kwargs)
+        bump_data_version(self.tenant_id)
+        return result
+
     @property
     def display_name(self) -> str:
         return self.name or self.email

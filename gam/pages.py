@@ -7,8 +7,9 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
+
+from gam.counts import CachedCountPaginator
 
 
 def tenant_admin_required(view):
@@ -26,7 +27,7 @@ def tenant_admin_required(view):
 
 def paginate(request, queryset, per_page: int = 25):
     """A page of ``queryset`` from ?page=, tolerant of junk page numbers."""
-    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+    return CachedCountPaginator(queryset, per_page).get_page(request.GET.get("page"))
 
 
 def get_or_404(queryset, **lookup):

@@ -88,8 +88,34 @@ class CurrentTenantId(models.Expression):
         return "CurrentTenantId()"
 
 
+def _data_changed(tenant_id: int | None = None) -> None:
+    from gam.counts import bump_data_version  # counts imports this module
+
+    bump_data_version(tenant_id)
+
+
 class TenantQuerySet(models.QuerySet):
-    pass
+    """Bulk writes mark the tenant's data as changed (``gam.counts``: cached list counts)."""
+
+    def update(self, **kwargs):
+        rows = super().update(**kwargs)
+        _data_changed()
+        return rows
+
+    def delete(self):
+        result = super().delete()
+        _data_changed()
+        return result
+
+    def bulk_create(self, objs, *args, **kwargs):
+        created = super().bulk_create(objs, *args, **kwargs)
+        _data_changed()
+        return created
+
+    def bulk_update(self, objs, *args, **kwargs):
+        rows = super().bulk_update(objs, *args, **kwargs)
+        _data_changed()
+        return rows
 
 
 class TenantManager(models.Manager.from_queryset(TenantQuerySet)):
@@ -121,3 +147,9 @@ class TenantOwnedModel(models.Model):
                 f"{type(self).__name__} of tenant {self.tenant_id} saved in tenant {tenant_id}"
             )
         super().save(*args, **kwargs)
+        _data_changed(self.tenant_id)
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        _data_changed(self.tenant_id)
+        return result

@@ -34,6 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import GlobalAccount
+from gam.counts import bump_data_version
 from gam.models import User
 from gam.tenancy import current_tenant_id
 from opportunities import conflicts as detect
@@ -157,7 +158,9 @@ def _insert_new(rows: list[Conflict]) -> list[tuple[str, int, int | None]]:
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return [tuple(r) for r in cursor.fetchall()]
+        inserted = [tuple(r) for r in cursor.fetchall()]
+    bump_data_version(rows[0].tenant_id)  # raw SQL: the conflict lists' counts changed
+    return inserted
 
 
 class Recorder:

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 
 def notifications(request):
-    """A callable, so the count is queried only when a template shows it (one query)."""
+    """A callable, so the count is queried only when a template shows it (one query, or
+    none while cached)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or user.tenant_id is None:
         return {}
 
     def unread() -> int:
+        from gam.counts import cached_count
         from opportunities.models import Notification
 
-        return Notification.objects.filter(user=user, read_at__isnull=True).count()
+        # Cached until the tenant's data changes: marking one read is a write, so it shows.
+        return cached_count(Notification.objects.filter(user=user, read_at__isnull=True))
 
     return {"unread_notifications": unread}

@@ -35,6 +35,7 @@ from django.utils import timezone
 
 from accounts.models import GlobalAccount, PlanObjective, Subsidiary
 from accounts.plan_selectors import actions_overdue, next_review_expression, objectives_progress
+from gam.counts import cached_for_tenant, cached_rows
 from gam.models import Country, User
 from opportunities.models import (
     Activity,
@@ -47,7 +48,13 @@ from opportunities.models import (
     funnel_rank,
 )
 from teams.models import TeamMembership
-from teams.selectors import global_accounts_of_team, global_accounts_visible_to, visible_records
+from teams.selectors import (
+    global_accounts_of_team,
+    global_accounts_visible_to,
+    mark_seen_whole,
+    records_at_account,
+    visible_records,
+)
 
 WHITE_SPACE_ACTIVITY_DAYS = 90
 STALLED_AFTER_DAYS = 30
@@ -114,6 +121,11 @@ class Lookups:
 
     @classmethod
     def read(cls) -> Lookups:
+        """From the cache while the tenant's settings and data have not changed."""
+        return cached_for_tenant("lookups", cls._read)
+
+    @classmethod
+    def _read(cls) -> Lookups:
         stages = list(Stage.objects.values_list("pk", "phase", "probability").order_by())
         return cls(
             phase={pk: phase for pk, phase, _p in stages},
@@ -147,7 +159,7 @@ def _cells_by(rows, key) -> list[tuple[tuple, dict]]:
 
 
 def account_opportunities(user: User, account: GlobalAccount) -> QuerySet[Opportunity]:
-    return visible_records(user, Opportunity.objects.filter(global_account=account))
+    return records_at_account(user, Opportunity.objects.all(), account)
 
 
 def account_rows(
@@ -207,6 +219,8 @@ def white_space(user: User, account: GlobalAccount, *, now=None) -> list[str]:
     open opportunity and no activity in the last 90 days."""
     since = (now or timezone.now()) - timedelta(days=WHITE_SPACE_ACTIVITY_DAYS)
     in_country = {"global_account": account, "country": OuterRef("pk")}
+    # visible_records, not records_at_account: per country the sharing filter's index
+    # bitmaps are the faster plan (measured: 18 ms against 138 ms for the account alone).
     open_opps = visible_records(
         user, Opportunity.objects.filter(status=OpportunityStatus.OPEN, **in_country)
     )
@@ -268,7 +282,7 @@ def recent_activity(user: User, account: GlobalAccount) -> list[Activity]:
     order without joins, as a subquery), then only those rows with what the page shows."""
     newest = ("-occurred_at", "-id")
     ids = (
-        visible_records(user, Activity.objects.filter(global_account=account))
+        records_at_account(user, Activity.objects.all(), account)
         .order_by(*newest)
         .values("pk")[:RECENT_ACTIVITY_ROWS]
     )
@@ -298,6 +312,7 @@ def account_for_dashboard(user: User, account_id: int) -> AccountHeader | None:
     )
     if account is None:
         return None
+    mark_seen_whole(user, account)
     return AccountHeader(account=account, next_review=account.next_review)
 
 
@@ -443,7 +458,9 @@ def _cube(user: User, today: date) -> list[dict]:
     won = Q(status=OpportunityStatus.WON) & closed_this_year
     lost = Q(status=OpportunityStatus.LOST) & closed_this_year
     cycle = ExpressionWrapper(_closed_on() - TruncDate("created_at"), DurationField())
-    return list(
+    # Cached until the tenant's data changes (gam.counts): for a user who sees all 500k
+    # opportunities this scan is 0.9 s; the key holds the user's sharing filter and the year.
+    return cached_rows(
         visible_records(user, Opportunity.objects.all())
         .annotate(is_global=ExpressionWrapper(Q(global_account__isnull=False), BooleanField()))
         .values("country_id", "stage_id", "furthest_phase_rank", "is_global")
@@ -574,7 +591,8 @@ def tier_distribution(user: User, *, lookups: Lookups | None = None) -> list[dic
     )
     # By stage too: the weight is the stage's probability, applied in Python (no join).
     pipeline: dict[int | None, list[dict]] = {}
-    for r in (
+    # Cached until the tenant's data changes, as the cube is (a tenant-wide scan for admins).
+    for r in cached_rows(
         visible_records(
             user,
             Opportunity.objects.filter(status=OpportunityStatus.OPEN, global_account__isnull=False),

@@ -108,7 +108,7 @@ AUTH_USER_MODEL = "gam.User"
 AUTHENTICATION_BACKENDS = [
     # first: refuses a locked-out login before any password is checked
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "gam.authentication.TenantModelBackend",  # ModelBackend, loading the user's tenant
     "guardian.backends.ObjectPermissionBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -156,7 +156,7 @@ REST_FRAMEWORK = {
         "gam.renderers.CSVRenderer",
     ],
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "gam.authentication.TenantTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -228,6 +228,7 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "gam",
+        "OPTIONS": {"MAX_ENTRIES": 10_000},
     }
 }
 if env_str("REDIS_URL"):
@@ -237,6 +238,14 @@ if env_str("REDIS_URL"):
             "LOCATION": env_str("REDIS_URL"),
         }
     }
+
+# Sessions read from the cache (written through to the database): no query per request
+# while cached, and still valid when the cache is emptied.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
+# List counts are cached until the tenant's data changes (gam.counts); this bounds the age
+# of a count after a write that bypassed the models (raw SQL). 0 turns the cache off.
+COUNT_CACHE_SECONDS = env_int("COUNT_CACHE_SECONDS", 300)
 
 # Celery: without a broker URL every task runs eagerly in-process (the embedded default).
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", env_str("REDIS_URL", ""))

@@ -159,3 +159,38 @@ def test_tenant_dashboard_per_role_and_tenant(dash, api):
         }
     ]
     assert api().get("/api/v1/reporting/tenant-dashboard/").status_code == 401
+
+
+def test_tenant_dashboard_figures_are_cached_until_the_data_changes(dash, api):
+    """The grouped scan behind the figures (gam.counts.cached_rows): read once, then from the
+    cache, and read again after any write in the tenant."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = api(dash.admin)
+    path = "/api/v1/reporting/tenant-dashboard/"
+    with CaptureQueriesContext(connection) as first:
+        before = client.get(path).json()
+    with CaptureQueriesContext(connection) as second:
+        assert client.get(path).json() == before
+    assert len(second.captured_queries) < len(first.captured_queries)
+    created = client.post(
+        "/api/v1/opportunities/",
+        {
+            "name": "Extra pumps",
+            "subsidiary": dash.local_customer.pk,
+            "stage": "qualification",
+            "amount": "500.00",
+            "currency": "EUR",
+            "close_date": f"{dash.year}-12-01",
+        },
+        format="json",
+    )
+    assert created.status_code == 201, created.content
+    after = client.get(path).json()
+    assert after["local_pipeline"]["count"] == before["local_pipeline"]["count"] + 1
+    assert (
+        float(after["local_pipeline"]["amount"]) == float(before["local_pipeline"]["amount"]) + 500
+    )
+    # Another tenant's admin never reads acme's cached figures.
+    assert api(dash.other_admin).get(path).json()["global_pipeline"]["amount"] == "99999.00"

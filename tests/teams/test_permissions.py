@@ -94,3 +94,29 @@ def test_membership_changes_are_audited(world, in_tenant):
         services.team_member_remove(membership=membership, actor=w.gam)
         actions = list(AuditLogEntry.objects.filter(actor=w.gam).values_list("action", flat=True))
     assert "team_member.add" in actions and "team_member.remove" in actions
+
+
+def test_records_at_account_follow_the_sharing_model(world, in_tenant, django_assert_num_queries):
+    """records_at_account drops the per-row filter only for who sees the account whole."""
+    from opportunities.models import Opportunity
+    from teams.selectors import mark_seen_whole, records_at_account, visible_records
+
+    own = f.OpportunityFactory(tenant=world.acme, subsidiary=world.sub_se, owner=world.rep)
+    others = f.OpportunityFactory(tenant=world.acme, subsidiary=world.sub_de, owner=world.lam_de)
+    f.OpportunityFactory(tenant=world.acme, subsidiary=world.local_customer, owner=world.owner)
+    with in_tenant(world.acme):
+        for role in ["admin", "gam", "lam_de", "sponsor", "rep", "owner"]:
+            user = getattr(world, role)
+            expected = set(
+                visible_records(user, Opportunity.objects.filter(global_account=world.account))
+            )
+            assert set(records_at_account(user, Opportunity.objects.all(), world.account)) == (
+                expected
+            ), role
+        assert set(records_at_account(world.rep, Opportunity.objects.all(), world.account)) == {own}
+        assert {own, others} <= set(
+            records_at_account(world.sponsor, Opportunity.objects.all(), world.account)
+        )
+        marked = mark_seen_whole(world.gam, world.account)
+        with django_assert_num_queries(1):  # no check: the account was read as seen whole
+            assert len(records_at_account(world.gam, Opportunity.objects.all(), marked)) == 2

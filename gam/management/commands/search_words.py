@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from gam import search
+from gam.counts import bump_data_version
 from gam.models import Tenant
 
 
@@ -23,4 +24,8 @@ class Command(BaseCommand):
             tenant_id = tenant.pk
         with transaction.atomic():
             written = search.rebuild(tenant_id=tenant_id)
+        # Raw SQL: cached search counts of the tenants are stale now (gam.counts).
+        ids = [tenant_id] if tenant_id else Tenant.objects.values_list("pk", flat=True)
+        for pk in ids:
+            bump_data_version(pk)
         self.stdout.write(self.style.SUCCESS(f"Wrote {written} search words."))
