@@ -53,6 +53,7 @@ from teams.selectors import (
     global_accounts_visible_to,
     mark_seen_whole,
     records_at_account,
+    records_at_accounts_of_team,
     visible_records,
 )
 
@@ -404,7 +405,9 @@ def my_accounts(user: User, *, today: date | None = None) -> list[dict]:
     account_ids = [m.global_account_id for m in memberships]
     grouped = {
         r["global_account"]: r
-        for r in visible_records(user, Opportunity.objects.filter(global_account__in=account_ids))
+        for r in records_at_accounts_of_team(
+            user, Opportunity.objects.filter(global_account__in=account_ids)
+        )
         .values("global_account")
         .annotate(
             open_count=Count("pk", filter=Q(status=OpportunityStatus.OPEN)),
