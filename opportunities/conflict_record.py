@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
@@ -132,28 +133,72 @@ def _absolute(path: str) -> str:
 # --- upsert ---------------------------------------------------------------------------------
 
 
-def _insert_new(rows: list[Conflict]) -> list[tuple[str, int, int | None]]:
-    """Inserts conflicts, skipping keys a concurrent check inserted first (theirs wins);
-    returns (key, id, assignee) of the rows this call inserted. On PostgreSQL one
-    ``INSERT ... ON CONFLICT DO NOTHING RETURNING``; elsewhere a bulk insert and a read
-    of the rows carrying this run's timestamp."""
+def _insert_rows(model, columns: list[str], rows: list[tuple]) -> None:
+    """Inserts plain tuples (values in the database's types) in one statement. On
+    PostgreSQL a multi-row ``INSERT ... VALUES``: building model instances and preparing
+    each field, as ``bulk_create`` does, cost more than the database's work for the
+    conflicts, events and notifications of a scan. Elsewhere ``bulk_create``."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create([model(**dict(zip(columns, row, strict=True))) for row in rows])
+        return
+    marks = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+    sql = (
+        f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({quoted}) "
+        f"VALUES {', '.join([marks] * len(rows))}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [value for row in rows for value in row])
+
+
+CONFLICT_COLUMNS = [
+    "tenant_id",
+    "kind",
+    "key",
+    "fingerprint",
+    "status",
+    "global_account_id",
+    "countries",
+    "records",
+    "reason",
+    "assignee_id",
+    "resolution_note",
+    "detected_at",
+    "last_seen_at",
+]
+
+
+def _insert_new(rows: list[tuple]) -> list[tuple[str, int, int | None]]:
+    """Inserts conflicts (tuples of ``CONFLICT_COLUMNS``, the JSON fields as lists),
+    skipping keys a concurrent check inserted first (theirs wins); returns (key, id,
+    assignee) of the rows this call inserted. On PostgreSQL one ``INSERT ... ON CONFLICT
+    DO NOTHING RETURNING``; elsewhere a bulk insert and a read of the rows carrying this
+    run's timestamp."""
     if not rows:
         return []
     if connection.vendor != "postgresql":
-        Conflict.objects.bulk_create(rows, ignore_conflicts=True)
+        Conflict.objects.bulk_create(
+            [Conflict(**dict(zip(CONFLICT_COLUMNS, row, strict=True))) for row in rows],
+            ignore_conflicts=True,
+        )
         return list(
             Conflict.objects.filter(
-                key__in=[r.key for r in rows], detected_at=rows[0].detected_at
+                key__in=[r[2] for r in rows], detected_at=rows[0][11]
             ).values_list("key", "id", "assignee_id")
         )
-    fields = [f for f in Conflict._meta.concrete_fields if not f.primary_key]
-    values, params = [], []
-    for row in rows:  # as bulk_create prepares them: defaults, then the database's types
-        values.append("(" + ", ".join(["%s"] * len(fields)) + ")")
-        params.extend(f.get_db_prep_save(f.pre_save(row, True), connection) for f in fields)
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    countries, records = CONFLICT_COLUMNS.index("countries"), CONFLICT_COLUMNS.index("records")
+    params = []
+    for row in rows:
+        row = list(row)
+        row[countries], row[records] = json.dumps(row[countries]), json.dumps(row[records])
+        params.extend(row)
+    marks = "(" + ", ".join(["%s"] * len(CONFLICT_COLUMNS)) + ")"
+    columns = ", ".join(connection.ops.quote_name(c) for c in CONFLICT_COLUMNS)
     sql = (
-        f"INSERT INTO {Conflict._meta.db_table} ({columns}) VALUES {', '.join(values)} "
+        f"INSERT INTO {connection.ops.quote_name(Conflict._meta.db_table)} ({columns}) "
+        f"VALUES {', '.join([marks] * len(rows))} "
         "ON CONFLICT (tenant_id, key) DO NOTHING RETURNING key, id, assignee_id"
     )
     with connection.cursor() as cursor:
@@ -176,6 +221,7 @@ class Recorder:
         self.alerts = Alerts()
         self._admin_ids: list[int] | None = None
         self._detail_url: str | None = None
+        self._translations: dict[str, str] = {}
 
     # assignee and account details
     def admin_ids(self) -> list[int]:
@@ -188,6 +234,15 @@ class Recorder:
                 .values_list("id", flat=True)
             )
         return self._admin_ids
+
+    def gettext(self, message: str) -> str:
+        """``gettext``, remembered for the run: the same few texts go into thousands of
+        notifications."""
+        try:
+            return self._translations[message]
+        except KeyError:
+            translated = self._translations[message] = _(message)
+            return translated
 
     def detail_url(self, pk: int) -> str:
         if self._detail_url is None:  # reversed once per run, not once per conflict
@@ -280,22 +335,24 @@ class Recorder:
             admins = self.admin_ids()
             return admins[0] if admins else None
 
+        tenant_id = current_tenant_id()
         created: list[tuple[int, Finding]] = []
         if new:
             rows = [
-                Conflict(
-                    kind=f.kind,
-                    key=f.key,
-                    fingerprint=f.fingerprint,
-                    status=ConflictStatus.OPEN,
-                    global_account_id=f.global_account_id,
-                    countries=list(f.countries),
-                    records=f.refs,
-                    reason=f.reason,
-                    assignee_id=assignee(f),
-                    detected_at=self.now,
-                    last_seen_at=self.now,
-                    tenant_id=current_tenant_id(),
+                (
+                    tenant_id,
+                    f.kind,
+                    f.key,
+                    f.fingerprint,
+                    ConflictStatus.OPEN.value,
+                    f.global_account_id,
+                    list(f.countries),
+                    f.refs,
+                    f.reason,
+                    assignee(f),
+                    "",
+                    self.now,
+                    self.now,
                 )
                 for f in new
             ]
@@ -307,27 +364,12 @@ class Recorder:
             stats_of(finding).new += 1
         for _pk, finding in reopened:
             stats_of(finding).reopened += 1
+        reopened_note = _("The records changed materially (%(source)s).") % {"source": self.source}
         events = [
-            ConflictEvent(
-                conflict_id=pk,
-                action="detected",
-                note=f"{finding.reason} ({self.source})",
-                at=self.now,
-                tenant_id=current_tenant_id(),
-            )
+            (tenant_id, pk, "detected", f"{finding.reason} ({self.source})", self.now)
             for pk, finding in created
-        ] + [
-            ConflictEvent(
-                conflict_id=pk,
-                action="reopened",
-                note=_("The records changed materially (%(source)s).") % {"source": self.source},
-                at=self.now,
-                tenant_id=current_tenant_id(),
-            )
-            for pk, finding in reopened
-        ]
-        if events:
-            ConflictEvent.objects.bulk_create(events)
+        ] + [(tenant_id, pk, "reopened", reopened_note, self.now) for pk, _f in reopened]
+        _insert_rows(ConflictEvent, EVENT_COLUMNS, events)
         alerted = created + reopened
         if alerted:
             self._notify(alerted, assignees, accounts, reopened={pk for pk, _f in reopened})
@@ -364,29 +406,32 @@ class Recorder:
                 return True
             return (user_id, info.global_account_id) in team_view
 
+        tenant_id = current_tenant_id()
+        gettext = self.gettext
         notifications = []
         for pk, finding in alerted:
             account = accounts.get(finding.global_account_id) or {}
             url = self.detail_url(pk)
-            for user_id in recipients[pk]:
+            full = None  # the same text for everyone who may see it all
+            for user_id in sorted(recipients[pk]):
                 hidden = [i for i in finding.records if not may_see(user_id, i)]
                 if hidden:
-                    text = hint_text(finding, account, hidden, user_id)
+                    text = hint_text(finding, account, hidden, user_id, gettext=gettext)[:300]
                 else:
-                    text = full_text(finding, account, reopened=pk in reopened)
+                    if full is None:
+                        full = full_text(
+                            finding, account, reopened=pk in reopened, gettext=gettext
+                        )[:300]
+                    text = full
                 notifications.append(
-                    Notification(
-                        user_id=user_id,
-                        conflict_id=pk,
-                        text=text[:300],
-                        url=url if not hidden else "",
-                        created_at=self.now,
-                        tenant_id=current_tenant_id(),
-                    )
+                    (tenant_id, user_id, pk, text, url if not hidden else "", self.now)
                 )
-                self.alerts.add(user_id, text[:300])
-        Notification.objects.bulk_create(notifications)
+                self.alerts.add(user_id, text)
+        _insert_rows(Notification, NOTIFICATION_COLUMNS, notifications)
 
+
+EVENT_COLUMNS = ["tenant_id", "conflict_id", "action", "note", "at"]
+NOTIFICATION_COLUMNS = ["tenant_id", "user_id", "conflict_id", "text", "url", "created_at"]
 
 KIND_TITLES = {
     ConflictKind.DUPLICATE_CUSTOMER: "Possible duplicate customer",
@@ -401,8 +446,9 @@ def _describe(info: RecordInfo) -> str:
     return f"“{info.name}”{where}"
 
 
-def full_text(finding: Finding, account: dict, *, reopened: bool = False) -> str:
+def full_text(finding: Finding, account: dict, *, reopened: bool = False, gettext=None) -> str:
     """For someone who may see every record of the conflict."""
+    _ = gettext or globals()["_"]
     title = _(KIND_TITLES[finding.kind])
     if reopened:
         title = _("%(title)s (reopened)") % {"title": title}
@@ -413,9 +459,12 @@ def full_text(finding: Finding, account: dict, *, reopened: bool = False) -> str
     return f"{text}. {finding.reason}."
 
 
-def hint_text(finding: Finding, account: dict, hidden: list[RecordInfo], user_id: int) -> str:
+def hint_text(
+    finding: Finding, account: dict, hidden: list[RecordInfo], user_id: int, gettext=None
+) -> str:
     """For someone who may not see some records: which country, which product line, which
     GAM to talk to. Never the hidden records' names, amounts or stages."""
+    _ = gettext or globals()["_"]
     own = [i for i in finding.records if i not in hidden]
     countries = ", ".join(sorted({i.country for i in hidden if i.country})) or ", ".join(
         finding.countries
