@@ -151,6 +151,7 @@ def _insert_rows(model, columns: list[str], rows: list[tuple]) -> None:
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [value for row in rows for value in row])
+    bump_data_version()  # raw SQL: cached counts (unread notifications) changed
 
 
 CONFLICT_COLUMNS = [
@@ -204,7 +205,7 @@ def _insert_new(rows: list[tuple]) -> list[tuple[str, int, int | None]]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         inserted = [tuple(r) for r in cursor.fetchall()]
-    bump_data_version(rows[0].tenant_id)  # raw SQL: the conflict lists' counts changed
+    bump_data_version()  # raw SQL: the conflict lists' counts changed
     return inserted
 
 

@@ -111,3 +111,25 @@ def test_a_page_list_count_follows_a_write(world, web):
     assert client.get("/customers/").context["page"].paginator.count == 3
     f.SubsidiaryFactory(tenant=world.acme, country=world.se, name="Nordvik AB")
     assert client.get("/customers/").context["page"].paginator.count == 4
+
+
+def test_a_scan_s_raw_inserts_renew_the_unread_notification_count(world, web, in_tenant):
+    """Conflicts and notifications are written with raw SQL: the recorder bumps the version."""
+    from opportunities import conflicts
+
+    client = web(world.admin)
+
+    def unread() -> int:
+        context = client.get("/").context
+        with in_tenant(world.acme):
+            return context["unread_notifications"]()
+
+    for name, country in (("Nordic Steel AB", world.se), ("Nordic Steel GmbH", world.de)):
+        f.SubsidiaryFactory(
+            tenant=world.acme, country=country, name=name, registration_number="556677-8899"
+        )
+    assert unread() == 0
+    assert unread() == 0  # now from the cache
+    with in_tenant(world.acme):
+        conflicts.scan_tenant(alert_by_email=False)
+    assert unread() >= 1
