@@ -10,7 +10,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from accounts.models import Subsidiary
+from accounts.models import GlobalAccount, Subsidiary
 from gam.models import User
 from opportunities.models import (
     Activity,
@@ -24,7 +24,12 @@ from opportunities.models import (
     Stage,
     StageChange,
 )
-from teams.selectors import changeable_records, subsidiaries_changeable_by, visible_records
+from teams.selectors import (
+    changeable_records,
+    records_at_account,
+    subsidiaries_changeable_by,
+    visible_records,
+)
 
 # Hours from qualification to the first sales contact before a lead counts as overdue.
 LEAD_SLA_HOURS = 48
@@ -175,10 +180,14 @@ def activities_changeable_by(user: User) -> QuerySet[Activity]:
 
 
 def account_timeline(
-    user: User, account_id: int, *, country: str = "", kind: str = ""
+    user: User, account: GlobalAccount, *, country: str = "", kind: str = ""
 ) -> QuerySet[Activity]:
-    """Everything the team did at a global account, all countries, newest first."""
-    qs = activities_visible_to(user).filter(global_account_id=account_id)
+    """Everything the team did at a global account, all countries, newest first. For its
+    team the account alone is the filter (``records_at_account``): the page is read from the
+    (tenant, account, occurred_at) index instead of sorting every visible activity of it."""
+    qs = records_at_account(user, Activity.objects.all(), account).select_related(
+        "subsidiary", "country", "owner", "contact", "opportunity"
+    )
     if country:
         qs = qs.filter(country__code=country.upper())
     if kind:

@@ -37,7 +37,7 @@ from opportunities.models import (
     LeadAnswer,
     OpportunityStatus,
 )
-from teams.selectors import can_see_account_details, global_accounts_visible_to
+from teams.selectors import can_see_account_details, global_accounts_visible_to, mark_seen_whole
 
 
 def _require_change(user, record) -> None:
@@ -384,7 +384,10 @@ def account_timeline(request, account_id: int):
     kind = request.GET.get("kind", "").strip()
     if kind not in Activity.Kind.values:
         kind = ""
-    activities = selectors.account_timeline(user, account.pk, country=country, kind=kind)
+    on_team = can_see_account_details(user, account)
+    if on_team:
+        mark_seen_whole(user, account)  # the timeline then needs no second check
+    activities = selectors.account_timeline(user, account, country=country, kind=kind)
     countries = Country.objects.filter(
         pk__in=Subsidiary.objects.filter(global_account=account).values("country")
     ).order_by("code")
@@ -398,7 +401,7 @@ def account_timeline(request, account_id: int):
             "kinds": Activity.Kind.choices,
             "country": country.upper(),
             "kind": kind,
-            "on_team": can_see_account_details(user, account),
+            "on_team": on_team,
         },
     )
 
