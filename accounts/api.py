@@ -232,7 +232,7 @@ class SubsidiaryViewSet(IdsFirstPaginationMixin, ServiceViewSet):
     filterset_class = SubsidiaryFilter
 
     def visible_queryset(self):
-        return selectors.subsidiaries_for_list(self.request.user).order_by("name", "id")
+        return selectors.subsidiaries_for_api(self.request.user).order_by("name", "id")
 
     def get_object(self):
         subsidiary = super().get_object()

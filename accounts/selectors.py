@@ -240,6 +240,15 @@ def subsidiaries_for_list(user: User) -> QuerySet[Subsidiary]:
     )
 
 
+def subsidiaries_for_api(user: User) -> QuerySet[Subsidiary]:
+    """``subsidiaries_for_list`` joined only with what the API reads (the country's code, the
+    account's GAM id), not the owner's and GAM's rows the pages show: each joined row is a
+    model instance to build (issue 7)."""
+    return (
+        subsidiaries_for_list(user).select_related(None).select_related("country", "global_account")
+    )
+
+
 def subsidiary_for(user: User, pk) -> Subsidiary:
     try:
         return subsidiaries_for_list(user).get(pk=int(pk))

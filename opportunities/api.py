@@ -175,7 +175,7 @@ class ActivityViewSet(AccountRecordViewSet):
     filterset_class = ActivityFilter
 
     def get_queryset(self):
-        return selectors.activities_visible_to(self.request.user).order_by("-occurred_at", "-id")
+        return selectors.activities_for_api(self.request.user).order_by("-occurred_at", "-id")
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
@@ -207,7 +207,7 @@ class CampaignViewSet(AccountRecordViewSet):
     filterset_class = CampaignFilter
 
     def get_queryset(self):
-        return selectors.campaigns_visible_to(self.request.user).order_by("-starts_on", "id")
+        return selectors.campaigns_for_api(self.request.user).order_by("-starts_on", "id")
 
     def perform_create(self, serializer):
         serializer.instance = services.campaign_create(

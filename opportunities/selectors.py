@@ -175,6 +175,13 @@ def activities_visible_to(user: User) -> QuerySet[Activity]:
     )
 
 
+def activities_for_api(user: User) -> QuerySet[Activity]:
+    """What the API shows of the activities the user sees: ids and the country's code, so
+    only the country is joined (each joined row is a model instance to build: the pages'
+    five joins were a third of a 50-row page's time, issue 7)."""
+    return visible_records(user, Activity.objects.all()).select_related("country")
+
+
 def activities_changeable_by(user: User) -> QuerySet[Activity]:
     return changeable_records(user, Activity.objects.all())
 
@@ -199,6 +206,11 @@ def campaigns_visible_to(user: User) -> QuerySet[Campaign]:
     return visible_records(user, Campaign.objects.all()).select_related(
         "subsidiary", "country", "owner", "global_account"
     )
+
+
+def campaigns_for_api(user: User) -> QuerySet[Campaign]:
+    """As ``activities_for_api``: the API reads the country's code of the joined rows only."""
+    return visible_records(user, Campaign.objects.all()).select_related("country")
 
 
 def campaigns_changeable_by(user: User) -> QuerySet[Campaign]:
