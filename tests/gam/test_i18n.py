@@ -131,3 +131,16 @@ def test_me_shows_and_patches_language_and_time_zone(world, api):
     world.rep.refresh_from_db()
     assert world.rep.email == "rep@acme.test" and not world.rep.is_tenant_admin
     assert api().patch("/api/v1/me/", {"language": "sv"}, format="json").status_code == 401
+
+
+def test_an_unknown_time_zone_is_a_clear_400_and_the_schema_has_no_enum(world, api, client):
+    response = api(world.rep).patch("/api/v1/me/", {"time_zone": "Mars/Base"}, format="json")
+    assert response.status_code == 400
+    assert "Mars/Base" in response.json()["time_zone"][0]
+    assert "Europe/Stockholm" in response.json()["time_zone"][0]
+    world.rep.refresh_from_db()
+    assert world.rep.time_zone == "UTC"
+    schema = client.get("/api/schema/?format=json").json()
+    request = schema["components"]["schemas"]["PatchedMePreferencesRequest"]
+    field = request["properties"]["time_zone"]
+    assert field["type"] == "string" and "enum" not in field
