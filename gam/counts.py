@@ -22,6 +22,7 @@ page are always read fresh: only its count and dashboard aggregates are cached.
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 
 from django.conf import settings
@@ -33,6 +34,16 @@ from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
 from gam.tenancy import current_tenant_id_or_none
+
+try:  # the cache is Redis when REDIS_URL is set
+    from redis.exceptions import RedisError
+except ImportError:  # pragma: no cover - redis is a dependency
+    RedisError = OSError
+
+# The cache is an optimization: when it is down, counts are read from the database and
+# writes go on (a missed bump is bounded by COUNT_CACHE_SECONDS once it is back).
+CACHE_ERRORS = (RedisError, OSError)
+log = logging.getLogger(__name__)
 
 
 def _version_key(tenant_id: int) -> str:
@@ -50,7 +61,10 @@ def data_version(tenant_id: int) -> str:
 
 
 def _new_version(tenant_id: int) -> None:
-    cache.set(_version_key(tenant_id), secrets.token_hex(8), None)
+    try:
+        cache.set(_version_key(tenant_id), secrets.token_hex(8), None)
+    except CACHE_ERRORS:
+        log.warning("cache unavailable: tenant %s data version not renewed", tenant_id)
 
 
 class _BumpOnCommit:
@@ -89,32 +103,41 @@ def _key(kind: str, tenant_id: int, queryset: QuerySet) -> str | None:
     return f"gam:{kind}:{tenant_id}:{data_version(tenant_id)}:{digest}"
 
 
-def _cached(kind: str, queryset: QuerySet, compute):
-    tenant_id = current_tenant_id_or_none()
+def _through_cache(key_of, compute, what: str):
+    """``compute()``, kept under ``key_of()`` (None: not cacheable) for COUNT_CACHE_SECONDS;
+    computed without the cache while the cache is down."""
     seconds = settings.COUNT_CACHE_SECONDS
-    key = _key(kind, tenant_id, queryset) if tenant_id is not None and seconds else None
-    if key is None:
+    if current_tenant_id_or_none() is None or not seconds:
         return compute()
-    value = cache.get(key)
+    try:
+        key = key_of()
+        value = cache.get(key) if key is not None else None
+    except CACHE_ERRORS:
+        log.warning("cache unavailable: %s computed", what)
+        return compute()
     if value is None:
         value = compute()
-        cache.set(key, value, seconds)
+        if key is not None:
+            try:
+                cache.set(key, value, seconds)
+            except CACHE_ERRORS:
+                log.warning("cache unavailable: %s not kept", what)
     return value
+
+
+def _cached(kind: str, queryset: QuerySet, compute):
+    return _through_cache(lambda: _key(kind, current_tenant_id_or_none(), queryset), compute, kind)
 
 
 def cached_for_tenant(name: str, compute):
     """``compute()`` (small, picklable: a tenant's lookups) from the cache while the tenant's
     data has not changed."""
-    tenant_id = current_tenant_id_or_none()
-    seconds = settings.COUNT_CACHE_SECONDS
-    if tenant_id is None or not seconds:
-        return compute()
-    key = f"gam:{name}:{tenant_id}:{data_version(tenant_id)}"
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, seconds)
-    return value
+
+    def key_of() -> str:
+        tenant_id = current_tenant_id_or_none()
+        return f"gam:{name}:{tenant_id}:{data_version(tenant_id)}"
+
+    return _through_cache(key_of, compute, name)
 
 
 def cached_count(queryset: QuerySet) -> int:

@@ -133,3 +133,19 @@ def test_a_scan_s_raw_inserts_renew_the_unread_notification_count(world, web, in
     with in_tenant(world.acme):
         conflicts.scan_tenant(alert_by_email=False)
     assert unread() >= 1
+
+
+def test_with_the_cache_down_counts_are_read_and_writes_go_on(world, in_tenant, settings):
+    """The counts cache is an optimization: a Redis that does not answer changes nothing but
+    speed (the API's throttles still need it; those are another matter)."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+        }
+    }
+    with in_tenant(world.acme):
+        assert counts.cached_count(Subsidiary.objects.all()) == 3
+        f.SubsidiaryFactory(tenant=world.acme, country=world.fr, name="Nordvik Oy")
+        assert counts.cached_count(Subsidiary.objects.all()) == 4
+        assert Subsidiary.objects.filter(name="Nordvik Oy").update(name="Nordvik Ab") == 1
