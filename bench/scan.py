@@ -454,6 +454,16 @@ def step_load(size: int) -> dict:
 
 
 def _rss_mb() -> float:
+    """Peak resident memory of this process, MB. Linux's VmHWM belongs to the process's own
+    memory map; ``ru_maxrss`` keeps the parent's peak across fork and exec, so under
+    ``make bench`` (a large parent) every figure above the baseline read 0."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     import resource
 
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
