@@ -188,7 +188,7 @@ def records_at_account(user: User, queryset: QuerySet, account: GlobalAccount) -
     queryset = queryset.filter(global_account=account)
     if getattr(account, "_seen_whole_by", None) == user.pk or user.is_tenant_admin:
         return queryset
-    if global_accounts_of_team(user).filter(pk=account.pk).exists():
+    if can_see_account_details(user, account):
         return queryset
     return queryset.filter(account_records_visible_filter(user))
 
