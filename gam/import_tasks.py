@@ -4,14 +4,11 @@ finished job is left alone, so a redelivery never writes twice."""
 
 from __future__ import annotations
 
-from celery import shared_task
-
-from gam.tenancy import tenant_context
+from gam.tasks import tenant_task
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+@tenant_task
 def run_import(tenant_id: int, job_id: int, apply: bool = False) -> None:
     from gam import import_services
 
-    with tenant_context(tenant_id):
-        import_services.import_run(job_id=job_id, apply=apply)
+    import_services.import_run(job_id=job_id, apply=apply)

@@ -10,27 +10,23 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from gam.tenancy import tenant_context
-
-RELIABLE = {"acks_late": True, "reject_on_worker_lost": True, "ignore_result": True}
+from gam.tasks import RELIABLE, tenant_task
 
 
-@shared_task(**RELIABLE)
+@tenant_task
 def check_record_conflicts(tenant_id: int, record_type: str, record_id: int) -> None:
     """Incremental check of one saved (or deleted) record's neighbourhood."""
     from opportunities import conflicts
 
-    with tenant_context(tenant_id):
-        conflicts.check_record(record_type=record_type, record_id=record_id)
+    conflicts.check_record(record_type=record_type, record_id=record_id)
 
 
-@shared_task(bind=True, **RELIABLE)
+@tenant_task(bind=True)
 def scan_tenant_conflicts(self, tenant_id: int) -> None:
     """Full scan of one tenant; a redelivered task reuses its ScanRun row."""
     from opportunities import conflicts
 
-    with tenant_context(tenant_id):
-        conflicts.scan_tenant(task_id=self.request.id or "")
+    conflicts.scan_tenant(task_id=self.request.id or "")
 
 
 @shared_task(**RELIABLE)
