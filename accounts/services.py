@@ -507,6 +507,8 @@ def subsidiary_update(
         _("You may see this subsidiary but not change it."),
     )
     changed = _set_fields(subsidiary, fields, SUBSIDIARY_FIELDS, "subsidiary")
+    if "global_account" in changed:
+        _require_move(actor, subsidiary, *changed["global_account"])
     placement_changed = bool({"global_account", "country"} & set(changed))
     _validate_subsidiary(actor, subsidiary, placement_changed=placement_changed)
     subsidiary._history_user = actor
@@ -531,6 +533,33 @@ def subsidiary_update(
             tenant_id=subsidiary.tenant_id, record_type="subsidiary", record_id=subsidiary.pk
         )
     return subsidiary
+
+
+def _require_move(
+    actor: User,
+    subsidiary: Subsidiary,
+    leaves: GlobalAccount | None,
+    joins: GlobalAccount | None,
+) -> None:
+    """A move between accounts is decided on both ends: the right to change the account it
+    leaves and the right to place it in the one it joins (403: the subsidiary is visible)."""
+    if leaves is not None:
+        _require(
+            account_selectors.may_take_out_of_account(actor, leaves),
+            _(
+                "Only the global account manager of “%(account)s” (%(manager)s) or a tenant "
+                "admin may move its subsidiaries to another account."
+            )
+            % {
+                "account": leaves.name,
+                "manager": leaves.manager.display_name if leaves.manager_id else _("not yet named"),
+            },
+        )
+    if joins is not None and getattr(joins, "tenant_id", None) == subsidiary.tenant_id:
+        _require(
+            account_selectors.may_place_subsidiary(actor, joins, subsidiary.country),
+            _placement_message(joins, subsidiary.country),
+        )
 
 
 def _sync_records_of(subsidiary: Subsidiary) -> None:
