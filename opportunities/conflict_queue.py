@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from gam.tasks import send_task
+
 RECORD_TYPES = frozenset(["subsidiary", "opportunity", "campaign", "framework_agreement"])
 
 
@@ -22,6 +24,6 @@ def queue_conflict_check(*, tenant_id: int, record_type: str, record_id: int) ->
     def send() -> None:
         from opportunities.tasks import check_record_conflicts
 
-        check_record_conflicts.delay(tenant_id, record_type, record_id)
+        send_task(check_record_conflicts, tenant_id, record_type, record_id)
 
     transaction.on_commit(send)

@@ -231,16 +231,23 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 10_000},
     }
 }
-if env_str("REDIS_URL"):
-    CACHES = {
+
+
+def cache_settings(redis_url: str) -> dict:
+    return {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": env_str("REDIS_URL"),
+            # Fails open: Redis down means no cache, not no service (gam/cache.py).
+            "BACKEND": "gam.cache.FailOpenRedisCache",
+            "LOCATION": redis_url,
         }
     }
 
+
+if env_str("REDIS_URL"):
+    CACHES = cache_settings(env_str("REDIS_URL"))
+
 # Sessions read from the cache (written through to the database): no query per request
-# while cached, and still valid when the cache is emptied.
+# while cached, and still valid when the cache is emptied or down.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # List counts are cached until the tenant's data changes (gam.counts); this bounds the age
@@ -254,6 +261,8 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A web request that queues a task waits at most about a second for a broker that is down.
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CONFLICT_SCAN_INTERVAL_MINUTES = env_int("CONFLICT_SCAN_INTERVAL_MINUTES", 60)
