@@ -36,7 +36,7 @@ from accounts.models import (
 )
 from gam import search
 from gam.audit import audit
-from gam.concurrency import save_if_current
+from gam.concurrency import lock_current, save_if_current
 from gam.models import Country, User
 from opportunities.conflict_queue import queue_conflict_check
 from teams.selectors import can_change_account, can_change_subsidiary
@@ -198,6 +198,7 @@ def global_account_update(
     """Change fields of a global account (its GAM or a tenant admin). A tier set by hand
     becomes a manual override by ``actor`` (``tier_override_reason`` says why). A stale
     ``expected_version`` raises ``gam.concurrency.StaleVersion`` and nothing is saved."""
+    lock_current(account)
     _require(
         can_change_account(actor, account),
         _("Only the global account manager or a tenant admin may change this account."),
@@ -262,6 +263,7 @@ def tier_override_set(
 ) -> GlobalAccount:
     """Put the account in ``tier`` by hand (None: no tier), whatever its score, recording
     who and why. Stays until ``tier_override_clear``."""
+    lock_current(account)
     _require(
         can_change_account(actor, account),
         _("Only the global account manager or a tenant admin may change the tier."),
@@ -331,6 +333,7 @@ def criterion_scores_set(
     """Set the account's values on selection criteria (criterion id -> value; None removes
     a value), then recompute its score and, unless overridden, its tier. Manual criteria
     take 1..5; numeric ones any number (scaled against the criterion's ``scale_max``)."""
+    lock_current(account)
     _require(
         can_change_account(actor, account),
         _("Only the global account manager or a tenant admin may assess this account."),
@@ -502,6 +505,7 @@ def subsidiary_update(
 ) -> Subsidiary:
     """Change a subsidiary (whoever may change it: see the sharing model). Moving it to
     another global account or country needs the right to place it there as well."""
+    lock_current(subsidiary)
     _require(
         can_change_subsidiary(actor, subsidiary),
         _("You may see this subsidiary but not change it."),
@@ -704,6 +708,7 @@ def contact_create(*, actor: User, subsidiary: Subsidiary, **fields) -> Contact:
 
 @transaction.atomic
 def contact_update(*, actor: User, contact: Contact, **fields) -> Contact:
+    lock_current(contact)
     _require(
         account_selectors.can_change_contact(actor, contact),
         _("You may see this contact but not change it."),
@@ -888,6 +893,7 @@ def framework_agreement_create(
 def framework_agreement_update(
     *, actor: User, agreement: FrameworkAgreement, **fields
 ) -> FrameworkAgreement:
+    lock_current(agreement)
     _require(
         account_selectors.can_change_agreement(actor, agreement),
         _("Only the global account manager or a tenant admin may change this agreement."),
@@ -1014,6 +1020,7 @@ def tier_create(
 @transaction.atomic
 def tier_update(*, actor: User, tier: Tier, **fields) -> Tier:
     _require_tenant_admin(actor)
+    lock_current(tier)
     changed = _set_fields(tier, fields, TIER_FIELDS, "tier")
     _validate_tier(tier)
     tier.save()
@@ -1096,6 +1103,7 @@ def criterion_create(
 @transaction.atomic
 def criterion_update(*, actor: User, criterion: SelectionCriterion, **fields) -> SelectionCriterion:
     _require_tenant_admin(actor)
+    lock_current(criterion)
     changed = _set_fields(criterion, fields, CRITERION_FIELDS, "criterion")
     if "kind" in changed and criterion.kind != changed["kind"][0]:
         # Values entered for the old kind mean something else now (revenue vs. 1..5).
