@@ -304,6 +304,8 @@ class FrameworkAgreementSerializer(serializers.ModelSerializer):
             "valid_until",
             "active",
         ]
+        # The service takes it on create (the model's default of 0 is not a guess to make).
+        extra_kwargs = {"discount_percent": {"required": True}}
 
     def get_active(self, agreement) -> bool:
         return agreement.is_active_on(self.context["today"])

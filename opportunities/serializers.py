@@ -99,6 +99,14 @@ class CreditSplitSerializer(CountryCodeMixin, serializers.Serializer):
     country = _country_field()
     percent = serializers.DecimalField(max_digits=5, decimal_places=2)
 
+    def validate(self, attrs):
+        # A PATCH makes nested fields optional too; a split needs all three all the same.
+        missing = [name for name in ("user", "country", "percent") if name not in attrs]
+        if missing:
+            required = ["This field is required."]
+            raise serializers.ValidationError({name: required for name in missing})
+        return attrs
+
     def to_representation(self, split):
         return {
             "user": split.user_id,
