@@ -128,6 +128,10 @@ AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_CALLABLE = "gam.security.axes_username"
 AXES_LOCKOUT_CALLABLE = "gam.security.lockout_response"
 AXES_VERBOSE = False
+# The client's address (lockout and rate limits): REMOTE_ADDR unless the deployment trusts
+# PROXY_COUNT proxies in front of the app to append to X-Forwarded-For (gam.throttling).
+PROXY_COUNT = env_int("PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "gam.throttling.client_ip"
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
