@@ -17,7 +17,7 @@ from django.urls import reverse
 from openpyxl import Workbook
 
 from accounts.models import Contact, Subsidiary
-from gam import import_services
+from gam.imports import services as import_services
 from gam.models import AuditLogEntry, ImportJob
 from gam.tenancy import tenant_context
 from opportunities.models import CreditSplit, Opportunity, StageChange
@@ -566,7 +566,7 @@ def test_a_redelivered_task_does_not_write_twice(world, run_import, apply_job):
     job = apply_job(
         run_import(world.admin, "subsidiaries", csv_bytes(["name", "country"], [["Once AB", "SE"]]))
     )
-    from gam.import_tasks import run_import as task
+    from gam.imports.tasks import run_import as task
 
     task(world.acme.pk, job.pk, True)
     with tenant_context(world.acme):

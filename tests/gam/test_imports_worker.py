@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from accounts.models import Subsidiary
-from gam import import_services
+from gam.imports import services as import_services
 from gam.models import ImportJob
 from gam.tenancy import tenant_context
 from tests import factories as f

@@ -1,4 +1,4 @@
-"""Reading uploaded CSV and Excel files into rows for the importer (gam/import_services.py).
+"""Reading uploaded CSV and Excel files into rows for the importer (gam/imports/services.py).
 
 CSV comes out of many programs: UTF-8 with or without a byte-order mark (Excel writes one),
 Windows-1252 from older Excel, and ``;`` instead of ``,`` where the decimal comma is used

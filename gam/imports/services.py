@@ -1,7 +1,7 @@
 """Import of customers (subsidiaries), contacts and opportunities from CSV or Excel.
 
-An import is an ``ImportJob``: the upload parses the file (gam/import_files.py) and stores its
-rows; a Celery task (gam/import_tasks.py) checks every row and stores the dry-run preview
+An import is an ``ImportJob``: the upload parses the file (gam/imports/files.py) and stores its
+rows; a Celery task (gam/imports/tasks.py) checks every row and stores the dry-run preview
 (what would be created, matched or updated, and every bad row with its field and a message);
 applying runs the same checks again and writes everything in one transaction, or nothing.
 
@@ -42,7 +42,7 @@ from accounts.matching import NAME_MATCH_THRESHOLD, MatchingKeys, matching_keys,
 from accounts.models import Contact, GlobalAccount, Subsidiary
 from gam import search
 from gam.audit import audit
-from gam.import_files import FileError, parse_file
+from gam.imports.files import FileError, parse_file
 from gam.models import Country, ExchangeRate, ImportJob, User
 from gam.tenancy import current_tenant, current_tenant_id
 from opportunities.models import (
@@ -1186,7 +1186,7 @@ def import_job_apply(*, job: ImportJob, user: User) -> ImportJob:
 
 
 def _queue(job: ImportJob, *, apply: bool) -> None:
-    from gam.import_tasks import run_import
+    from gam.imports.tasks import run_import
 
     tenant_id, job_id = job.tenant_id, job.pk
     transaction.on_commit(lambda: run_import.delay(tenant_id, job_id, apply))

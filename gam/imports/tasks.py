@@ -1,4 +1,4 @@
-"""Celery entry point of the importer (gam/import_services.py): ids in, tenant scope
+"""Celery entry point of the importer (gam/imports/services.py): ids in, tenant scope
 entered, the service called. Acknowledged late: a job whose worker died is run again, and a
 finished job is left alone, so a redelivery never writes twice."""
 
@@ -9,6 +9,6 @@ from gam.tasks import tenant_task
 
 @tenant_task
 def run_import(tenant_id: int, job_id: int, apply: bool = False) -> None:
-    from gam import import_services
+    from gam.imports import services as import_services
 
     import_services.import_run(job_id=job_id, apply=apply)

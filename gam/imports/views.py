@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from gam import import_services
 from gam.exports import csv_response
-from gam.import_files import MAX_FILE_BYTES
+from gam.imports import services as import_services
+from gam.imports.files import MAX_FILE_BYTES
 from gam.models import Country, ImportJob
 
 PREVIEW_PAGE_SIZE = 100

@@ -14,10 +14,10 @@ from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from gam import import_services
 from gam.drf import TenantScopedAPIMixin, TenantSlugRelatedField
-from gam.import_files import MAX_FILE_BYTES
-from gam.import_views import jobs_visible_to
+from gam.imports import services as import_services
+from gam.imports.files import MAX_FILE_BYTES
+from gam.imports.views import jobs_visible_to
 from gam.models import Country, ImportJob
 
 # A job's preview can have 100,000 rows; the API shows the first ones (the page paginates).
