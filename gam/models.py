@@ -11,6 +11,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+# The import engine's model lives in its package and belongs to this app (its table and
+# migrations stay gam's); importing it here registers it with the app.
+from gam.imports.models import ImportJob  # noqa: F401
 from gam.tenancy import TenantManager, TenantOwnedModel
 
 currency_code_validator = RegexValidator(
@@ -170,67 +173,6 @@ class AuditLogEntry(TenantOwnedModel):
     class Meta:
         ordering = ["-at"]
         indexes = [models.Index(fields=["tenant", "-at"])]
-
-
-class ImportJob(TenantOwnedModel):
-    """One upload of a CSV or Excel file: its rows, the dry-run preview, the per-row errors
-    and, once applied, what was written. The page polls it while a Celery task works."""
-
-    class Kind(models.TextChoices):
-        SUBSIDIARIES = "subsidiaries", _("Customers (subsidiaries)")
-        CONTACTS = "contacts", _("Contacts")
-        OPPORTUNITIES = "opportunities", _("Opportunities")
-
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("Queued")
-        VALIDATING = "validating", _("Checking rows")
-        PREVIEW = "preview", _("Ready to apply")
-        INVALID = "invalid", _("Has errors")
-        APPLYING = "applying", _("Importing")
-        DONE = "done", _("Imported")
-        FAILED = "failed", _("Failed")
-
-    RUNNING = (Status.QUEUED, Status.VALIDATING, Status.APPLYING)
-
-    kind = models.CharField(_("what"), max_length=20, choices=Kind.choices)
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
-    country = models.ForeignKey(
-        Country,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("country"),
-    )
-    filename = models.CharField(max_length=255, blank=True)
-    created_by = models.ForeignKey(
-        User, null=True, on_delete=models.SET_NULL, related_name="import_jobs"
-    )
-    created_at = models.DateTimeField(default=timezone.now)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    # The file's rows as parsed (header -> cell text), so the task needs no file storage.
-    rows = models.JSONField(default=list, blank=True)
-    total_rows = models.PositiveIntegerField(default=0)
-    processed_rows = models.PositiveIntegerField(default=0)
-    progress = models.PositiveSmallIntegerField(default=0)
-    # [{"row": 3, "field": "country", "message": "..."}], every bad row of the file.
-    errors = models.JSONField(default=list, blank=True)
-    # Per row: {"row", "action" (create/update/match/error), "label", "target", "changes"}.
-    preview = models.JSONField(default=list, blank=True)
-    # Counts per action and notes about the file (ignored columns ...).
-    summary = models.JSONField(default=dict, blank=True)
-    message = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["tenant", "created_by", "-created_at"])]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} · {self.filename}"
-
-    @property
-    def is_running(self) -> bool:
-        return self.status in self.RUNNING
 
 
 class SearchWord(TenantOwnedModel):
