@@ -11,10 +11,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-# The import engine's model lives in its package and belongs to this app (its table and
-# migrations stay gam's); importing it here registers it with the app.
-from gam.imports.models import ImportJob  # noqa: F401
-from gam.tenancy import TenantManager, TenantOwnedModel
+from gam.counts import bump_data_version
+from gam.tenancy import TenantManager, TenantOwnedModel, current_tenant_id
 
 currency_code_validator = RegexValidator(
     r"^[A-Z]{3}$", _("Use a three-letter ISO 4217 code such as EUR, SEK or USD.")
@@ -36,6 +34,11 @@ class Tenant(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+def current_tenant() -> Tenant:
+    """The tenant in context, read from the database (raises with none in context)."""
+    return Tenant.objects.get(pk=current_tenant_id())
 
 
 class UserManager(BaseUserManager):
@@ -106,8 +109,6 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def delete(self, *args, **kwargs):
         # Their records lose their owner (SET NULL): owner-filtered list counts change.
-        from gam.counts import bump_data_version
-
         result = super().delete(*args, **kwargs)
         bump_data_version(self.tenant_id)
         return result
@@ -173,6 +174,69 @@ class AuditLogEntry(TenantOwnedModel):
     class Meta:
         ordering = ["-at"]
         indexes = [models.Index(fields=["tenant", "-at"])]
+
+
+class ImportJob(TenantOwnedModel):
+    """One upload of a CSV or Excel file: its rows, the dry-run preview, the per-row errors
+    and, once applied, what was written. The page polls it while a Celery task works.
+
+    Its status moves forward only, each step a conditional update of the row (see
+    gam/imports/runner.py), so a second apply or a task delivered twice cannot run the same
+    step again: queued -> validating -> preview or invalid; preview -> applying -> done or
+    invalid; any running step -> failed."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        VALIDATING = "validating", _("Checking rows")
+        PREVIEW = "preview", _("Ready to apply")
+        INVALID = "invalid", _("Has errors")
+        APPLYING = "applying", _("Importing")
+        DONE = "done", _("Imported")
+        FAILED = "failed", _("Failed")
+
+    RUNNING = (Status.QUEUED, Status.VALIDATING, Status.APPLYING)
+
+    # The record type: a kind of gam.imports.registry, registered by the app that owns it
+    # (its label: gam.imports.registry.label).
+    kind = models.CharField(_("what"), max_length=20)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
+    country = models.ForeignKey(
+        Country,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("country"),
+    )
+    filename = models.CharField(max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        User, null=True, on_delete=models.SET_NULL, related_name="import_jobs"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # The file's rows as parsed (header -> cell text), so the task needs no file storage.
+    rows = models.JSONField(default=list, blank=True)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    progress = models.PositiveSmallIntegerField(default=0)
+    # [{"row": 3, "field": "country", "message": "..."}], every bad row of the file.
+    errors = models.JSONField(default=list, blank=True)
+    # Per row: {"row", "action" (create/update/match/error), "label", "target", "changes"}.
+    preview = models.JSONField(default=list, blank=True)
+    # Counts per action and notes about the file (ignored columns ...).
+    summary = models.JSONField(default=dict, blank=True)
+    message = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["tenant", "created_by", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} · {self.filename}"
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in self.RUNNING
 
 
 class SearchWord(TenantOwnedModel):

@@ -26,8 +26,8 @@ from gam import search
 from gam.imports.base import CREATE, MATCH, UPDATE, RowResult
 from gam.imports.cells import CellError, cell, change_repr, parse_amount, parse_date
 from gam.imports.fields import COUNTRY, OWNER, Field
-from gam.models import ExchangeRate
-from gam.tenancy import current_tenant, current_tenant_id
+from gam.models import ExchangeRate, current_tenant
+from gam.tenancy import current_tenant_id
 from opportunities.models import (
     CreditSplit,
     Opportunity,

@@ -19,9 +19,8 @@ from rest_framework.response import Response
 from gam.drf import TenantScopedAPIMixin, TenantSlugRelatedField
 from gam.imports import progress, registry, services
 from gam.imports.files import MAX_FILE_BYTES
-from gam.imports.models import ImportJob
 from gam.imports.selectors import jobs_visible_to
-from gam.models import Country
+from gam.models import Country, ImportJob
 
 # A job's preview can have 100,000 rows; the API shows the first ones (the page paginates).
 PREVIEW_ROWS = 1000

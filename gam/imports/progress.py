@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.core.cache import cache
 
-from gam.imports.models import ImportJob
+from gam.models import ImportJob
 
 WRITE_PROGRESS_SECONDS = 3600
 

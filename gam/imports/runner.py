@@ -21,9 +21,8 @@ from django.utils.translation import gettext as _
 from gam.audit import audit
 from gam.imports import progress, registry
 from gam.imports.base import ACTIONS, CREATE, MATCH, UPDATE, Importer, RowResult
-from gam.imports.models import ImportJob
 from gam.imports.signals import import_applied
-from gam.models import Country, User
+from gam.models import Country, ImportJob, User
 
 logger = logging.getLogger(__name__)
 

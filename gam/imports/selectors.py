@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from django.http import Http404
 
-from gam.imports.models import ImportJob
-from gam.models import User
+from gam.models import ImportJob, User
 
 
 def jobs_visible_to(user: User):

@@ -15,9 +15,8 @@ from django.utils.translation import gettext as _
 from gam.imports import registry
 from gam.imports.fields import read_rows
 from gam.imports.files import FileError, read_table
-from gam.imports.models import ImportJob
 from gam.imports.tasks import run_import
-from gam.models import Country, User
+from gam.models import Country, ImportJob, User
 
 
 def import_job_create(

@@ -18,9 +18,8 @@ from django.views.decorators.http import require_POST
 from gam.exports import csv_response
 from gam.imports import progress, registry, services
 from gam.imports.files import MAX_FILE_BYTES
-from gam.imports.models import ImportJob
 from gam.imports.selectors import access_import_job, jobs_visible_to
-from gam.models import Country
+from gam.models import Country, ImportJob
 
 PREVIEW_PAGE_SIZE = 100
 SHOW_CHOICES = ("all", "error", "create", "update", "match")
@@ -78,6 +77,8 @@ def import_home(request):
             return redirect("imports:job_detail", pk=job.pk)
     jobs = jobs_visible_to(request.user).defer("rows", "preview", "errors")
     page = Paginator(jobs, 20).get_page(request.GET.get("page"))
+    for job in page.object_list:  # the page's rows, read once
+        job.kind_label = registry.label(job.kind)
     return render(
         request,
         "imports/import_home.html",
@@ -105,6 +106,7 @@ def job_detail(request, pk: int):
         "imports/job_detail.html",
         {
             "job": job,
+            "kind_label": registry.label(job.kind),
             "page": page,
             "show": show,
             "columns": _known_columns(job.kind),
