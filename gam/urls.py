@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from gam import audit_views, views
 from gam.forms_auth import EmailAuthenticationForm
+from reporting.views import home
 
 settings_patterns = [
     path("", views.settings_home, name="settings_home"),
@@ -27,7 +28,7 @@ settings_patterns = [
 ]
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", home, name="home"),
     path(
         "login/",
         auth_views.LoginView.as_view(
@@ -43,7 +44,7 @@ urlpatterns = [
     path("", include("opportunities.urls")),
     path("", include("opportunities.conflict_urls")),
     path("", include("reporting.urls")),
-    path("import/", include("gam.import_urls")),
+    path("import/", include("gam.imports.urls")),
     path("profile/", include("gam.profile_urls")),
     path("api/v1/", include("gam.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
