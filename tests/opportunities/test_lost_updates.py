@@ -94,19 +94,17 @@ def test_concurrent_patches_of_different_fields_both_land(opp, api):
     for n in range(ROUNDS):
         amount, step = f"{1000 + n}.00", f"Step {n}"
         address, website = f"Gata {n}", f"volvia{n}.se"
+        patches = [
+            (f"/api/v1/opportunities/{w.opp.pk}/", {"amount": amount}),
+            (f"/api/v1/opportunities/{w.opp.pk}/", {"next_step": step}),
+            (f"/api/v1/subsidiaries/{w.sub_se.pk}/", {"address": address}),
+            (f"/api/v1/subsidiaries/{w.sub_se.pk}/", {"website": website}),
+        ]
         responses = _concurrently(
-            lambda: api(w.gam).patch(
-                f"/api/v1/opportunities/{w.opp.pk}/", {"amount": amount}, format="json"
-            ),
-            lambda: api(w.gam).patch(
-                f"/api/v1/opportunities/{w.opp.pk}/", {"next_step": step}, format="json"
-            ),
-            lambda: api(w.gam).patch(
-                f"/api/v1/subsidiaries/{w.sub_se.pk}/", {"address": address}, format="json"
-            ),
-            lambda: api(w.gam).patch(
-                f"/api/v1/subsidiaries/{w.sub_se.pk}/", {"website": website}, format="json"
-            ),
+            *[
+                (lambda url=url, body=body: api(w.gam).patch(url, body, format="json"))
+                for url, body in patches
+            ]
         )
         assert [r.status_code for r in responses] == [200] * 4
         with tenant_context(w.acme):
@@ -126,7 +124,7 @@ def test_concurrent_patches_of_one_field_with_the_version_one_409(opp, api):
         responses = _concurrently(
             *[
                 (
-                    lambda amount=amount: api(w.gam).patch(
+                    lambda amount=amount, version=version: api(w.gam).patch(
                         f"/api/v1/opportunities/{w.opp.pk}/",
                         {"amount": amount, "version": version},
                         format="json",
