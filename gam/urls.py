@@ -59,3 +59,5 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
 ]
+# The database unreachable is a 503 (JSON for the API, a plain maintenance page), not a 500.
+handler500 = "gam.errors.server_error"
