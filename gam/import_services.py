@@ -44,6 +44,7 @@ from gam import search
 from gam.audit import audit
 from gam.import_files import FileError, parse_file
 from gam.models import Country, ExchangeRate, ImportJob, User
+from gam.signals import records_imported
 from gam.tenancy import current_tenant, current_tenant_id
 from opportunities.models import (
     CreditSplit,
@@ -1323,11 +1324,10 @@ def _finish_apply(job: ImportJob, results: list[RowResult]) -> None:
 
 
 def _queue_conflict_scan(tenant_id: int) -> None:
-    """New customers and opportunities may be duplicate work: one scan of the tenant rather
-    than a check per imported row."""
-    from opportunities.tasks import scan_tenant_conflicts
-
-    transaction.on_commit(lambda: scan_tenant_conflicts.delay(tenant_id))
+    """New customers and opportunities may be duplicate work: the conflict engine (a layer up,
+    listening to ``records_imported``) queues one scan of the tenant rather than a check per
+    imported row."""
+    records_imported.send(sender=ImportJob, tenant_id=tenant_id)
 
 
 def import_run(*, job_id: int, apply: bool) -> None:

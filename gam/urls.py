@@ -41,7 +41,7 @@ urlpatterns = [
     path("", include("accounts.plan_urls")),
     path("", include("teams.urls")),
     path("", include("opportunities.urls")),
-    path("", include("opportunities.conflict_urls")),
+    path("", include("opportunities.conflicts.urls")),
     path("", include("reporting.urls")),
     path("import/", include("gam.import_urls")),
     path("profile/", include("gam.profile_urls")),

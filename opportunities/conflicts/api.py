@@ -13,9 +13,10 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from gam.drf import TenantScopedAPIMixin
-from opportunities import conflict_selectors as cs
-from opportunities import conflict_services as services
-from opportunities.conflict_serializers import (
+from opportunities.conflicts import selectors as cs
+from opportunities.conflicts import services as services
+from opportunities.conflicts.models import Conflict, ConflictKind, ConflictStatus, Notification
+from opportunities.conflicts.serializers import (
     ConflictEventSerializer,
     ConflictLinkSerializer,
     ConflictMergeSerializer,
@@ -24,7 +25,6 @@ from opportunities.conflict_serializers import (
     NotificationSerializer,
     record_summary_data,
 )
-from opportunities.models import Conflict, ConflictKind, ConflictStatus, Notification
 
 
 class ConflictFilter(django_filters.FilterSet):

@@ -2,10 +2,10 @@
 
 from rest_framework.routers import SimpleRouter
 
-from opportunities import conflict_api
+from opportunities.conflicts import api
 
 router = SimpleRouter()
-router.register("conflicts", conflict_api.ConflictViewSet, basename="conflict")
-router.register("notifications", conflict_api.NotificationViewSet, basename="notification")
+router.register("conflicts", api.ConflictViewSet, basename="conflict")
+router.register("notifications", api.NotificationViewSet, basename="notification")
 
 urlpatterns = [*router.urls]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from gam.counts import cached_count
+from opportunities.conflicts.models import Notification
+
 
 def notifications(request):
     """A callable, so the count is queried only when a template shows it (one query, or
@@ -11,9 +14,6 @@ def notifications(request):
         return {}
 
     def unread() -> int:
-        from gam.counts import cached_count
-        from opportunities.models import Notification
-
         # Cached until the tenant's data changes: marking one read is a write, so it shows.
         return cached_count(Notification.objects.filter(user=user, read_at__isnull=True))
 

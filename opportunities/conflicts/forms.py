@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from opportunities.models import ConflictKind, ConflictStatus
+from opportunities.conflicts.models import ConflictKind, ConflictStatus
 
 NOTE_WIDGET = forms.Textarea(attrs={"rows": 3})
 

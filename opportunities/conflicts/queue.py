@@ -1,14 +1,17 @@
 """Queue the incremental duplicate-work check of one changed record, after commit.
 
-Callers (accounts and opportunities services) call ``queue_conflict_check`` inside their
-transaction; the task is sent only once the transaction commits, so the worker sees the
-saved row and a rolled-back change queues nothing. In eager mode (the embedded default and
+The lower layers (accounts and opportunities services) send ``gam.signals.record_changed``
+inside their transaction and ``receivers.queue_check`` calls ``queue_conflict_check``; the
+task is sent only once the transaction commits, so the worker sees the saved row and a
+rolled-back change queues nothing. In eager mode (the embedded default and
 tests) the check then runs in-process right after the commit.
 """
 
 from __future__ import annotations
 
 from django.db import transaction
+
+from opportunities.conflicts.tasks import check_record_conflicts
 
 RECORD_TYPES = frozenset(["subsidiary", "opportunity", "campaign", "framework_agreement"])
 
@@ -19,9 +22,4 @@ def queue_conflict_check(*, tenant_id: int, record_type: str, record_id: int) ->
     if tenant_id is None or record_id is None:
         raise ValueError("queue_conflict_check needs a saved record and its tenant")
 
-    def send() -> None:
-        from opportunities.tasks import check_record_conflicts
-
-        check_record_conflicts.delay(tenant_id, record_type, record_id)
-
-    transaction.on_commit(send)
+    transaction.on_commit(lambda: check_record_conflicts.delay(tenant_id, record_type, record_id))

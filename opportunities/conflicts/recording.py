@@ -11,26 +11,24 @@
   re-evaluated. Auto-resolution clears the fingerprint, so if the condition comes back the
   conflict reopens.
 - New and reopened conflicts notify the assignee (the account's GAM, else a tenant admin)
-  and the records' owners, in the app and by one email per person per check or scan. Whoever
-  may not see a record (DESIGN.md, sharing model) only gets a hint: the country, the product
-  line and which GAM to talk to, never the record's name, amount or stage.
+  and the records' owners, in the app and by one email per person per check or scan
+  (``alerts``). Whoever may not see a record (DESIGN.md, sharing model) only gets a hint:
+  the country, the product line and which GAM to talk to, never the record's name, amount or
+  stage.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from itertools import islice
 
-from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
 from django.db import connection, transaction
 from django.db.models import Count, Q
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -38,12 +36,13 @@ from accounts.models import GlobalAccount
 from gam.counts import bump_data_version
 from gam.models import User
 from gam.tenancy import current_tenant_id
-from opportunities import conflicts as detect
-from opportunities.conflicts import Finding, RecordInfo, record_token
-from opportunities.models import (
+from opportunities.conflicts import detectors as detect
+from opportunities.conflicts.alerts import Alerts, full_text, hint_text, url_or_empty
+from opportunities.conflicts.detectors.findings import Finding, RecordInfo, record_token
+from opportunities.conflicts.models import (
+    ACTIVE_STATUSES,
     Conflict,
     ConflictEvent,
-    ConflictKind,
     ConflictStatus,
     Notification,
     ScanRun,
@@ -54,10 +53,7 @@ logger = logging.getLogger(__name__)
 
 WRITE_CHUNK = 2000  # findings per transaction of a scan
 URL_PLACEHOLDER = 987654321
-ACTIVE = (ConflictStatus.OPEN, ConflictStatus.ACKNOWLEDGED)
-CLOSED = (ConflictStatus.RESOLVED, ConflictStatus.DISMISSED)
 STALE_SCAN = timedelta(hours=6)  # a "running" scan this old died with its worker
-EMAIL_LINES = 20
 
 
 def _chunks(items: Iterable, size: int) -> Iterator[list]:
@@ -80,54 +76,6 @@ class Stats:
             "reopened": self.reopened,
             "resolved": self.resolved,
         }
-
-
-@dataclass
-class Alerts:
-    """Collects notification texts per user over a check or scan; one email each at the end."""
-
-    lines: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
-    counts: dict[int, int] = field(default_factory=lambda: defaultdict(int))
-
-    def add(self, user_id: int, text: str) -> None:
-        self.counts[user_id] += 1
-        if len(self.lines[user_id]) < EMAIL_LINES:
-            self.lines[user_id].append(text)
-
-    def send(self) -> None:
-        if not self.counts:
-            return
-        users = User.objects.filter(pk__in=list(self.counts), is_active=True).exclude(email="")
-        messages = []
-        inbox = _url("conflicts:conflict_list")
-        for user in users:
-            count = self.counts[user.pk]
-            lines = self.lines[user.pk]
-            body = "\n".join(f"- {line}" for line in lines)
-            if count > len(lines):
-                body += "\n" + _("... and %(n)d more.") % {"n": count - len(lines)}
-            if inbox:
-                body += "\n\n" + _("Conflict inbox: %(url)s") % {"url": _absolute(inbox)}
-            subject = _("GAM: %(n)d new duplicate-work alert(s)") % {"n": count}
-            messages.append(EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email]))
-        try:
-            get_connection().send_messages(messages)
-        except Exception:  # mail down: the in-app notifications are the durable record
-            logger.exception("sending %d conflict alert emails failed", len(messages))
-        self.lines.clear()
-        self.counts.clear()
-
-
-def _url(name: str, *args) -> str:
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return ""
-
-
-def _absolute(path: str) -> str:
-    base = getattr(settings, "SITE_URL", "").rstrip("/")
-    return base + path if base else path
 
 
 # --- upsert ---------------------------------------------------------------------------------
@@ -247,7 +195,7 @@ class Recorder:
 
     def detail_url(self, pk: int) -> str:
         if self._detail_url is None:  # reversed once per run, not once per conflict
-            self._detail_url = _url("conflicts:conflict_detail", URL_PLACEHOLDER)
+            self._detail_url = url_or_empty("conflicts:conflict_detail", URL_PLACEHOLDER)
         return self._detail_url.replace(str(URL_PLACEHOLDER), str(pk))
 
     def record(self, findings: Iterable[Finding], stats: Stats | dict[str, Stats]) -> set[str]:
@@ -287,7 +235,7 @@ class Recorder:
             finding = findings[key]
             if finding.fingerprint == fingerprint:
                 touched.append(pk)
-            elif status in ACTIVE:
+            elif status in ACTIVE_STATUSES:
                 changed.append((pk, finding))
             else:
                 reopened.append((pk, finding))
@@ -434,74 +382,6 @@ class Recorder:
 EVENT_COLUMNS = ["tenant_id", "conflict_id", "action", "note", "at"]
 NOTIFICATION_COLUMNS = ["tenant_id", "user_id", "conflict_id", "text", "url", "created_at"]
 
-KIND_TITLES = {
-    ConflictKind.DUPLICATE_CUSTOMER: "Possible duplicate customer",
-    ConflictKind.PARALLEL_OPPORTUNITY: "Parallel opportunities",
-    ConflictKind.CAMPAIGN_DURING_NEGOTIATION: "Campaign during a negotiation",
-    ConflictKind.FRAMEWORK_AGREEMENT_MISSED: "Framework agreement not referenced",
-}
-
-
-def _describe(info: RecordInfo) -> str:
-    where = f" ({info.country})" if info.country else ""
-    return f"“{info.name}”{where}"
-
-
-def full_text(finding: Finding, account: dict, *, reopened: bool = False, gettext=None) -> str:
-    """For someone who may see every record of the conflict."""
-    _ = gettext or globals()["_"]
-    title = _(KIND_TITLES[finding.kind])
-    if reopened:
-        title = _("%(title)s (reopened)") % {"title": title}
-    records = _(" and ").join(_describe(i) for i in finding.records)
-    text = f"{title}: {records}"
-    if account.get("name"):
-        text += _(" at %(account)s") % {"account": account["name"]}
-    return f"{text}. {finding.reason}."
-
-
-def hint_text(
-    finding: Finding, account: dict, hidden: list[RecordInfo], user_id: int, gettext=None
-) -> str:
-    """For someone who may not see some records: which country, which product line, which
-    GAM to talk to. Never the hidden records' names, amounts or stages."""
-    _ = gettext or globals()["_"]
-    own = [i for i in finding.records if i not in hidden]
-    countries = ", ".join(sorted({i.country for i in hidden if i.country})) or ", ".join(
-        finding.countries
-    )
-    account_name = account.get("name") or _("the same global account")
-    gam = account.get("manager__name") or _("the tenant admin")
-    mine = _(" (your %(record)s)") % {"record": _describe(own[0])} if own else ""
-    kind = finding.kind
-    if kind == ConflictKind.PARALLEL_OPPORTUNITY:
-        product = hidden[0].product_line or _("the same product line")
-        text = _(
-            "Another opportunity for %(product)s is open at %(account)s in %(countries)s%(mine)s."
-        ) % {"product": product, "account": account_name, "countries": countries, "mine": mine}
-    elif kind == ConflictKind.CAMPAIGN_DURING_NEGOTIATION:
-        if hidden[0].type == "opportunity":
-            text = _(
-                "A negotiation is under way at %(account)s in %(countries)s while a campaign "
-                "runs%(mine)s."
-            ) % {"account": account_name, "countries": countries, "mine": mine}
-        else:
-            text = _(
-                "A campaign targets %(account)s in %(countries)s during a negotiation%(mine)s."
-            ) % {"account": account_name, "countries": countries, "mine": mine}
-    elif kind == ConflictKind.FRAMEWORK_AGREEMENT_MISSED:
-        text = _(
-            "An active framework agreement of %(account)s covers %(countries)s and is not "
-            "referenced%(mine)s."
-        ) % {"account": account_name, "countries": ", ".join(finding.countries), "mine": mine}
-    else:
-        text = _("Possible duplicate work at %(account)s in %(countries)s%(mine)s.") % {
-            "account": account_name,
-            "countries": countries,
-            "mine": mine,
-        }
-    return text + " " + _("Talk to %(gam)s, the global account manager.") % {"gam": gam}
-
 
 # --- resolution of what disappeared ---------------------------------------------------------
 
@@ -509,14 +389,14 @@ def hint_text(
 def _auto_resolve(queryset, *, now, note: str) -> Counter:
     """Resolves the open / acknowledged conflicts of ``queryset``; returns counts per kind."""
     resolved: Counter = Counter()
-    rows = list(queryset.filter(status__in=ACTIVE).values_list("id", "kind"))
+    rows = list(queryset.filter(status__in=ACTIVE_STATUSES).values_list("id", "kind"))
     for chunk in _chunks(rows, WRITE_CHUNK):
         ids = [pk for pk, _kind in chunk]
         with transaction.atomic():
             # Re-check the status under the update: a user may have dismissed one meanwhile.
             still = set(
                 Conflict.objects.select_for_update()
-                .filter(pk__in=ids, status__in=ACTIVE)
+                .filter(pk__in=ids, status__in=ACTIVE_STATUSES)
                 .values_list("id", flat=True)
             )
             Conflict.objects.filter(pk__in=still).update(
@@ -554,7 +434,7 @@ def _involving(refs: list[tuple[str, int]]) -> Q:
 # --- entry points ---------------------------------------------------------------------------
 
 
-def conflicts_check_record(*, record_type: str, record_id: int) -> dict[str, dict]:
+def check_record(*, record_type: str, record_id: int) -> dict[str, dict]:
     """Incremental check of one record's neighbourhood (tenant in context): records what it
     finds, resolves the record's conflicts that no longer hold, alerts after the commit.
     One transaction; the number of queries does not grow with the tenant: the conflicts
@@ -577,7 +457,7 @@ def conflicts_check_record(*, record_type: str, record_id: int) -> dict[str, dic
         known = Q(key__in=list(findings)) if findings else Q(pk__in=[])
         rows = (
             Conflict.objects.select_for_update()
-            .filter(known | (involving & Q(status__in=ACTIVE)))
+            .filter(known | (involving & Q(status__in=ACTIVE_STATUSES)))
             .order_by()
             .values_list("key", "id", "status", "fingerprint", "assignee_id", "kind")
         )
@@ -612,9 +492,7 @@ def conflicts_check_record(*, record_type: str, record_id: int) -> dict[str, dic
     return result
 
 
-def conflicts_scan_tenant(
-    *, task_id: str = "", progress=None, alert_by_email: bool = True
-) -> ScanRun:
+def scan_tenant(*, task_id: str = "", progress=None, alert_by_email: bool = True) -> ScanRun:
     """Full scan of the tenant in context. Reruns of one Celery task (a worker killed
     mid-scan and the message redelivered) reuse its ScanRun row. The in-app notifications
     are always written; ``alert_by_email=False`` (the demo seed) sends no emails."""
@@ -647,7 +525,7 @@ def conflicts_scan_tenant(
         for kind in detect.KINDS:
             counts[kind]["open"] = 0
         for kind, n in (
-            Conflict.objects.filter(status__in=ACTIVE)
+            Conflict.objects.filter(status__in=ACTIVE_STATUSES)
             .values_list("kind")
             .annotate(n=Count("id"))
             .values_list("kind", "n")

@@ -17,16 +17,12 @@ from django.utils import timezone
 
 from accounts.models import FrameworkAgreement, GlobalAccount, Subsidiary
 from gam.models import User
-from opportunities import conflicts, services
-from opportunities.models import (
-    Campaign,
-    ConflictKind,
-    Opportunity,
-    OpportunityStatus,
-    Phase,
-    ProductLine,
-    Stage,
-)
+from opportunities import services
+from opportunities.conflicts import recording
+from opportunities.conflicts.models import ConflictKind
+from opportunities.models import Campaign, Opportunity, OpportunityStatus, Phase, ProductLine, Stage
+from teams.models import TeamRole
+from teams.services import team_member_add
 
 logger = logging.getLogger(__name__)
 
@@ -34,13 +30,13 @@ LEGAL_FORM = {"SE": "AB", "DE": "GmbH", "GB": "Ltd", "FR": "SAS", "ES": "S.L.", 
 
 
 def seed(ctx) -> None:
-    run = conflicts.scan_tenant(alert_by_email=False)
+    run = recording.scan_tenant(alert_by_email=False)
     missing = [kind for kind in ConflictKind.values if not run.counts.get(kind, {}).get("open")]
     if missing:
         maker = _DemoOverlaps(ctx)
         for kind in missing:
             maker.make(kind)
-        run = conflicts.scan_tenant(alert_by_email=False)
+        run = recording.scan_tenant(alert_by_email=False)
     ctx.extra["conflict_scan"] = run
     open_counts = {kind: stats.get("open", 0) for kind, stats in run.counts.items()}
     logger.info("demo conflicts per kind: %s", open_counts)
@@ -83,9 +79,6 @@ class _DemoOverlaps:
 
     def small_group(self) -> tuple[GlobalAccount, list[Subsidiary]]:
         """accounts.seed made no international account: a small one, with its GAM."""
-        from teams.models import TeamRole
-        from teams.services import team_member_add
-
         countries = self.ctx.countries
         account = GlobalAccount.objects.create(
             name="Brightwater Group", headquarters_country=countries.get("SE")

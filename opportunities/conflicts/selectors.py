@@ -25,22 +25,42 @@ from typing import Any
 from django.db.models import (
     BooleanField,
     Case,
+    Count,
     Expression,
     F,
+    IntegerField,
+    OuterRef,
     Q,
     QuerySet,
     Subquery,
     Value,
     When,
 )
+from django.db.models.functions import Coalesce
 
 from accounts.models import FrameworkAgreement, GlobalAccount, Subsidiary
 from gam.models import User
-from opportunities.models import Campaign, Conflict, ConflictEvent, ConflictKind, Opportunity
+from opportunities.conflicts.models import ACTIVE_STATUSES, Conflict, ConflictEvent, ConflictKind
+from opportunities.models import Campaign, Opportunity
 from teams.selectors import global_accounts_managed_by
 
 RECORD_TYPES = ("subsidiary", "opportunity", "campaign", "framework_agreement")
 FULL, HINT = "full", "hint"
+
+
+def open_conflicts_at_account(account: str = "pk") -> Coalesce:
+    """The number of open and acknowledged conflicts at the global account that the outer
+    query's field ``account`` names (0 if none), as one correlated subquery: a count, which
+    hides which records. The one definition for the account page, the dashboards and the
+    deviations list."""
+    counted = (
+        Conflict.objects.filter(global_account=OuterRef(account), status__in=ACTIVE_STATUSES)
+        .order_by()
+        .values("global_account")
+        .annotate(n=Count("pk"))
+        .values("n")[:1]
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
 class RecordsInvolve(Expression):
@@ -199,7 +219,7 @@ def open_conflict_count(user: User, account: GlobalAccount) -> int:
     """Open and acknowledged conflicts of an account that the user sees whole."""
     return (
         conflicts_handled_by(user)
-        .filter(global_account=account, status__in=("open", "acknowledged"))
+        .filter(global_account=account, status__in=ACTIVE_STATUSES)
         .count()
     )
 

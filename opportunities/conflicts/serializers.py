@@ -10,8 +10,8 @@ from rest_framework import serializers
 
 from accounts.models import GlobalAccount, Subsidiary
 from gam.drf import TenantPrimaryKeyRelatedField
-from opportunities import conflict_selectors as cs
-from opportunities.models import ConflictEvent, ConflictStatus, Notification
+from opportunities.conflicts import selectors as cs
+from opportunities.conflicts.models import ConflictEvent, ConflictStatus, Notification
 
 
 def _person(user) -> dict | None:

@@ -22,18 +22,18 @@ from simple_history.utils import bulk_update_with_history
 from accounts.models import GlobalAccount, Subsidiary
 from gam.audit import audit
 from gam.models import User
-from opportunities import conflict_selectors as cs
-from opportunities.conflict_queue import queue_conflict_check
-from opportunities.models import (
+from opportunities.conflicts import selectors as cs
+from opportunities.conflicts.models import (
+    ACTIVE_STATUSES,
     Conflict,
     ConflictEvent,
     ConflictKind,
     ConflictStatus,
     Notification,
 )
+from opportunities.conflicts.queue import queue_conflict_check
+from opportunities.models import Activity, Campaign, Opportunity
 from teams.selectors import global_accounts_managed_by, subsidiaries_changeable_by
-
-ACTIVE = (ConflictStatus.OPEN, ConflictStatus.ACKNOWLEDGED)
 
 # status -> the statuses a user may move a conflict to from there
 TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -167,7 +167,7 @@ def _duplicate_pair(conflict: Conflict) -> list[Subsidiary]:
 
 
 def _require_active(conflict: Conflict) -> None:
-    if conflict.status not in ACTIVE:
+    if conflict.status not in ACTIVE_STATUSES:
         raise ValidationError(
             {"detail": _("This conflict is already %(status)s.")
              % {"status": conflict.get_status_display().lower()}}
@@ -177,8 +177,6 @@ def _require_active(conflict: Conflict) -> None:
 def _follow_account(subsidiary: Subsidiary) -> None:
     """Records at a subsidiary carry its global account (denormalized for the sharing
     filters): they follow it to the new account."""
-    from opportunities.models import Activity, Campaign, Opportunity
-
     for model in (Opportunity, Activity, Campaign):
         model.objects.filter(subsidiary=subsidiary).update(
             global_account_id=subsidiary.global_account_id
@@ -305,7 +303,7 @@ def subsidiaries_merge_plan(
     ]
     others = (
         _conflicts_of(duplicate)
-        .filter(status__in=ACTIVE)
+        .filter(status__in=ACTIVE_STATUSES)
         .exclude(pk=conflict.pk if conflict else None)
         .count()
     )
@@ -417,7 +415,7 @@ def subsidiaries_merge(
     copied = _copied_fields(survivor, duplicate)
     others = list(
         _conflicts_of(duplicate)
-        .filter(status__in=ACTIVE)
+        .filter(status__in=ACTIVE_STATUSES)
         .exclude(pk=conflict.pk if conflict else None)
     )
     if copied:

@@ -4,36 +4,36 @@ tenant scope entered, a service called.
 All of them are idempotent (a conflict's key makes a rerun a no-op), acknowledge late and are
 redelivered when a worker dies mid-task (``acks_late`` + ``reject_on_worker_lost``), so a
 scan killed halfway is simply run again and ends with the same conflicts.
+
+The task names are the ones from before the engine had its own app (``opportunities.tasks.*``):
+queued messages, the beat schedule rows stored by django-celery-beat and a running worker of
+the previous release keep finding them.
 """
 
 from __future__ import annotations
 
 from celery import shared_task
 
+from gam.models import Tenant
 from gam.tasks import RELIABLE, tenant_task
+from opportunities.conflicts.recording import check_record, scan_tenant
 
 
-@tenant_task
+@tenant_task(name="opportunities.tasks.check_record_conflicts")
 def check_record_conflicts(tenant_id: int, record_type: str, record_id: int) -> None:
     """Incremental check of one saved (or deleted) record's neighbourhood."""
-    from opportunities import conflicts
-
-    conflicts.check_record(record_type=record_type, record_id=record_id)
+    check_record(record_type=record_type, record_id=record_id)
 
 
-@tenant_task(bind=True)
+@tenant_task(bind=True, name="opportunities.tasks.scan_tenant_conflicts")
 def scan_tenant_conflicts(self, tenant_id: int) -> None:
     """Full scan of one tenant; a redelivered task reuses its ScanRun row."""
-    from opportunities import conflicts
-
-    conflicts.scan_tenant(task_id=self.request.id or "")
+    scan_tenant(task_id=self.request.id or "")
 
 
-@shared_task(**RELIABLE)
+@shared_task(name="opportunities.tasks.scan_all_tenants", **RELIABLE)
 def scan_all_tenants() -> None:
     """The periodic entry (settings.CELERY_BEAT_SCHEDULE): one scan task per tenant, so
     tenants scan in parallel on several workers and one tenant's failure stays its own."""
-    from gam.models import Tenant
-
     for tenant_id in Tenant.objects.order_by("pk").values_list("pk", flat=True):
         scan_tenant_conflicts.delay(tenant_id)

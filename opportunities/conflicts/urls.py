@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from opportunities import conflict_views as views
+from opportunities.conflicts import views as views
 
 app_name = "conflicts"
 

@@ -27,21 +27,23 @@ from gam.exports import csv_response
 from gam.models import Country
 from gam.pages import paginate, tenant_admin_required
 from gam.tenancy import current_tenant_id, tenant_context
-from opportunities import conflict_selectors as cs
-from opportunities import conflict_services as services
-from opportunities.conflict_forms import (
+from opportunities.conflicts import selectors as cs
+from opportunities.conflicts import services as services
+from opportunities.conflicts.forms import (
     ConflictFilterForm,
     ConflictLinkForm,
     ConflictMergeForm,
     ConflictStatusForm,
 )
-from opportunities.models import (
+from opportunities.conflicts.models import (
+    ACTIVE_STATUSES,
     ConflictKind,
     ConflictStatus,
     Notification,
-    Opportunity,
     ScanRun,
 )
+from opportunities.conflicts.tasks import scan_tenant_conflicts
+from opportunities.models import Opportunity
 from teams.selectors import (
     global_accounts_managed_by,
     global_accounts_visible_to,
@@ -79,7 +81,7 @@ def _filtered(request):
     if filters["kind"]:
         qs = qs.filter(kind=filters["kind"])
     if filters["status"] == "active":
-        qs = qs.filter(status__in=services.ACTIVE)
+        qs = qs.filter(status__in=ACTIVE_STATUSES)
     elif filters["status"] in ConflictStatus.values:
         qs = qs.filter(status=filters["status"])
     if filters["country"]:
@@ -179,8 +181,6 @@ def scan_now(request):
     if scan["running"] and not scan["stalled"]:
         messages.info(request, _("A scan is already running; its results appear here."))
         return redirect("conflicts:conflict_list")
-    from opportunities.tasks import scan_tenant_conflicts
-
     tenant_id = request.user.tenant_id
     transaction.on_commit(lambda: scan_tenant_conflicts.delay(tenant_id))
     messages.success(request, _("A full scan for duplicate work has been started."))
@@ -195,7 +195,7 @@ def _detail_context(user, conflict, **forms):
         return context
     records = cs.records_of(conflict, summaries)
     duplicates = cs.duplicate_subsidiaries(conflict, summaries)
-    active = conflict.status in services.ACTIVE
+    active = conflict.status in ACTIVE_STATUSES
     account_ids = cs.accounts_of(conflict, summaries)
     opportunity_ids = [r.id for r in records if r.type == "opportunity"]
     context.update(
@@ -297,7 +297,7 @@ def conflict_merge(request, pk: int):
     if conflict.kind != ConflictKind.DUPLICATE_CUSTOMER or len(duplicates) < 2:
         messages.error(request, _("Only a duplicate customer with both records can be merged."))
         return redirect("conflicts:conflict_detail", conflict.pk)
-    if conflict.status not in services.ACTIVE:
+    if conflict.status not in ACTIVE_STATUSES:
         messages.error(request, _("This conflict is closed."))
         return redirect("conflicts:conflict_detail", conflict.pk)
     data = request.POST if request.method == "POST" else request.GET

@@ -20,7 +20,7 @@ import pytest
 
 from gam.tenancy import tenant_context
 from opportunities import services
-from opportunities.models import Conflict, ConflictEvent
+from opportunities.conflicts.models import Conflict, ConflictEvent
 from teams.models import TeamRole
 from teams.services import team_member_add
 from tests import factories as f

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from opportunities.models import Conflict, ConflictEvent, Notification
+from opportunities.conflicts.models import Conflict, ConflictEvent, Notification
 from tests import factories as f
-from tests.opportunities import conflict_world
-from tests.opportunities.conflict_world import ACCESS, ACME_CONFLICTS, make_conflict
+from tests.conflicts import conflict_world
+from tests.conflicts.conflict_world import ACCESS, ACME_CONFLICTS, make_conflict
 
 conflicts = conflict_world.conflicts  # the fixture
 

@@ -10,10 +10,10 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Subsidiary
-from opportunities.models import Conflict, ConflictEvent, Notification, ScanRun
+from opportunities.conflicts.models import Conflict, ConflictEvent, Notification, ScanRun
 from tests import factories as f
-from tests.opportunities import conflict_world
-from tests.opportunities.conflict_world import ACCESS, ACME_CONFLICTS, make_conflict
+from tests.conflicts import conflict_world
+from tests.conflicts.conflict_world import ACCESS, ACME_CONFLICTS, make_conflict
 
 conflicts = conflict_world.conflicts  # the fixture
 

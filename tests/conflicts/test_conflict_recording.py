@@ -10,8 +10,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from opportunities import conflicts
-from opportunities.models import Conflict, ConflictEvent, ConflictKind, Notification
+from opportunities.conflicts import recording
+from opportunities.conflicts.models import Conflict, ConflictEvent, ConflictKind, Notification
 from tests import factories as f
 
 DUP = ConflictKind.DUPLICATE_CUSTOMER
@@ -40,12 +40,12 @@ def test_first_scan_query_count_does_not_grow_with_the_conflicts(sales, in_tenan
     with in_tenant(w.acme):
         duplicates(w, 0, 3)
         with CaptureQueriesContext(connection) as few:
-            run = conflicts.scan_tenant(alert_by_email=False)
+            run = recording.scan_tenant(alert_by_email=False)
         assert run.counts[DUP]["new"] == 3
         Conflict.objects.all().delete()  # events and notifications go with them
         duplicates(w, 3, 30)
         with CaptureQueriesContext(connection) as many:
-            run = conflicts.scan_tenant(alert_by_email=False)
+            run = recording.scan_tenant(alert_by_email=False)
         assert run.counts[DUP]["new"] == 33
         assert len(many.captured_queries) == len(few.captured_queries)
         # One INSERT each for the conflicts, their events and their notifications.
@@ -63,7 +63,7 @@ def test_rescan_adds_no_rows_and_refreshes_last_seen(
     w = sales
     with in_tenant(w.acme):
         duplicates(w, 0, 12)
-        first = conflicts.scan_tenant(alert_by_email=False)
+        first = recording.scan_tenant(alert_by_email=False)
         before = dict(Conflict.objects.values_list("id", "last_seen_at"))
         rows = (
             Conflict.objects.count(),
@@ -72,7 +72,7 @@ def test_rescan_adds_no_rows_and_refreshes_last_seen(
         )
         assert len(before) == 12
         with django_assert_max_num_queries(30) as ctx:
-            second = conflicts.scan_tenant(alert_by_email=False)
+            second = recording.scan_tenant(alert_by_email=False)
         assert (
             Conflict.objects.count(),
             ConflictEvent.objects.count(),
@@ -103,7 +103,7 @@ def test_check_costs_the_same_writing_one_or_many_conflicts(sales, in_tenant):
 
     def check(subsidiary):
         with CaptureQueriesContext(connection) as ctx:
-            result = conflicts.check_record(record_type="subsidiary", record_id=subsidiary.pk)
+            result = recording.check_record(record_type="subsidiary", record_id=subsidiary.pk)
         return result[DUP], len(ctx.captured_queries)
 
     with in_tenant(w.acme):

@@ -10,23 +10,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from accounts.models import Contact, Relationship, Subsidiary
 from gam.tenancy import tenant_context
-from opportunities import conflict_selectors as cs
-from opportunities import conflict_services as services
 from opportunities import services as sales_services
-from opportunities.models import (
-    Activity,
-    Campaign,
-    Conflict,
-    ConflictEvent,
-    CreditSplit,
-    Lead,
-    Notification,
-    Opportunity,
-    StageChange,
-)
+from opportunities.conflicts import selectors as cs
+from opportunities.conflicts import services
+from opportunities.conflicts.models import Conflict, ConflictEvent, Notification
+from opportunities.models import Activity, Campaign, CreditSplit, Lead, Opportunity, StageChange
 from tests import factories as f
-from tests.opportunities import conflict_world
-from tests.opportunities.conflict_world import make_conflict
+from tests.conflicts import conflict_world
+from tests.conflicts.conflict_world import make_conflict
 
 conflicts = conflict_world.conflicts  # the fixture
 

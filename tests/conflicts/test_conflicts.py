@@ -14,18 +14,19 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from opportunities import conflicts, services
-from opportunities.conflicts import conflict_key
-from opportunities.models import (
+from opportunities import services
+from opportunities.conflicts import recording
+from opportunities.conflicts.detectors.findings import conflict_key
+from opportunities.conflicts.models import (
     Conflict,
     ConflictEvent,
     ConflictKind,
     ConflictStatus,
     Notification,
-    Opportunity,
     ScanRun,
 )
-from opportunities.tasks import check_record_conflicts, scan_tenant_conflicts
+from opportunities.conflicts.tasks import check_record_conflicts, scan_tenant_conflicts
+from opportunities.models import Opportunity
 from tests import factories as f
 
 TODAY = timezone.localdate()
@@ -37,7 +38,7 @@ AGREEMENT = ConflictKind.FRAMEWORK_AGREEMENT_MISSED
 
 
 def scan():
-    return conflicts.scan_tenant()
+    return recording.scan_tenant()
 
 
 def open_conflicts(kind=None):
@@ -344,7 +345,7 @@ def test_reruns_make_no_new_rows(sales, in_tenant):
         assert second.status == ScanRun.Status.FINISHED and second.finished_at
         assert second.counts[PARALLEL]["open"] == 1
         # the incremental check of a record in a known conflict adds nothing either
-        conflicts.check_record(record_type="opportunity", record_id=w.opp_se.pk)
+        recording.check_record(record_type="opportunity", record_id=w.opp_se.pk)
         assert (Conflict.objects.count(), ConflictEvent.objects.count()) == counts
 
 
@@ -365,13 +366,13 @@ def test_dismissed_stays_dismissed_until_a_material_change(sales, in_tenant):
             stage=w.stages["negotiation"],
         )
         scan()
-        conflicts.check_record(record_type="opportunity", record_id=de_pumps.pk)
+        recording.check_record(record_type="opportunity", record_id=de_pumps.pk)
         conflict.refresh_from_db()
         assert conflict.status == ConflictStatus.DISMISSED
         before = Notification.objects.filter(conflict=conflict).count()
         # A new owner is material: the conflict reopens, with an event and alerts.
         services.opportunity_update(opportunity=de_pumps, actor=w.gam, owner=w.rep)
-        conflicts.check_record(record_type="opportunity", record_id=de_pumps.pk)
+        recording.check_record(record_type="opportunity", record_id=de_pumps.pk)
         conflict.refresh_from_db()
         assert conflict.status == ConflictStatus.OPEN
         assert conflict.events.filter(action="reopened").count() == 1
@@ -462,12 +463,12 @@ def test_campaign_and_subsidiary_checks(sales, in_tenant, django_capture_on_comm
         (conflict,) = open_conflicts(CAMPAIGN)
         assert refs(conflict) == {("campaign", clash.pk), ("opportunity", negotiation.pk)}
         twin = sub(w, "Volvia Sverige Aktiebolag", w.de)
-        conflicts.check_record(record_type="subsidiary", record_id=twin.pk)
+        recording.check_record(record_type="subsidiary", record_id=twin.pk)
         assert frozenset({twin.pk, w.sub_se.pk}) in dup_pairs()
         # Renamed into another company: its duplicate conflict resolves on the next check.
         twin.name = "Ostwind Energie GmbH"
         twin.save()
-        conflicts.check_record(record_type="subsidiary", record_id=twin.pk)
+        recording.check_record(record_type="subsidiary", record_id=twin.pk)
         assert frozenset({twin.pk, w.sub_se.pk}) not in dup_pairs()
 
 
@@ -476,11 +477,11 @@ def test_agreement_check_and_deleted_records(sales, in_tenant):
     w = sales
     with in_tenant(w.acme):
         frame = agreement(w, [w.de])
-        conflicts.check_record(record_type="framework_agreement", record_id=frame.pk)
+        recording.check_record(record_type="framework_agreement", record_id=frame.pk)
         (conflict,) = open_conflicts(AGREEMENT)
         assert refs(conflict) == {("opportunity", w.opp_de.pk), ("framework_agreement", frame.pk)}
         services.opportunity_delete(opportunity=w.opp_de, actor=w.admin)
-        conflicts.check_record(record_type="opportunity", record_id=conflict.records[1]["id"])
+        recording.check_record(record_type="opportunity", record_id=conflict.records[1]["id"])
         conflict.refresh_from_db()
         assert conflict.status == ConflictStatus.RESOLVED
 
@@ -491,7 +492,7 @@ def test_incremental_check_query_count_is_constant(sales, in_tenant):
 
     def queries_for_check():
         with CaptureQueriesContext(connection) as ctx:
-            conflicts.check_record(record_type="opportunity", record_id=w.opp_se.pk)
+            recording.check_record(record_type="opportunity", record_id=w.opp_se.pk)
         return len(ctx.captured_queries)
 
     with in_tenant(w.acme):
@@ -631,11 +632,11 @@ def test_scan_conflicts_command(sales, in_tenant, capsys):
 def test_a_redelivered_scan_task_reuses_its_run(sales, in_tenant):
     w = sales
     with in_tenant(w.acme):
-        conflicts.scan_tenant(task_id="task-1")
-        conflicts.scan_tenant(task_id="task-1")
+        recording.scan_tenant(task_id="task-1")
+        recording.scan_tenant(task_id="task-1")
         assert ScanRun.objects.filter(task_id="task-1").count() == 1
         stale = ScanRun.objects.create(started_at=timezone.now() - datetime.timedelta(days=1))
-        conflicts.scan_tenant()
+        recording.scan_tenant()
         stale.refresh_from_db()
         assert stale.status == ScanRun.Status.FAILED
 

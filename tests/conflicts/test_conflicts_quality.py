@@ -8,7 +8,10 @@ import pytest
 
 from accounts.models import Subsidiary
 from gam.tenancy import tenant_context
-from opportunities.conflicts import duplicate_customer_neighbourhood, duplicate_customer_pairs
+from opportunities.conflicts.detectors.customers import (
+    duplicate_customer_neighbourhood,
+    duplicate_customer_pairs,
+)
 from tests import factories as f
 from tests.data.company_pairs import COUNTRIES, generate, hard_negative_pairs, labelled_pairs
 

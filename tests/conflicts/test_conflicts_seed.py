@@ -8,8 +8,14 @@ from django.core.management import call_command
 
 from gam.models import Tenant
 from gam.tenancy import tenant_context
-from opportunities import conflicts
-from opportunities.models import Conflict, ConflictKind, ConflictStatus, Notification, ScanRun
+from opportunities.conflicts import recording
+from opportunities.conflicts.models import (
+    Conflict,
+    ConflictKind,
+    ConflictStatus,
+    Notification,
+    ScanRun,
+)
 
 
 @pytest.mark.django_db
@@ -25,6 +31,6 @@ def test_seed_demo_produces_conflicts_of_every_kind(capsys):
         assert Notification.objects.exists()
         assert all(c.assignee_id for c in open_)
         before = (Conflict.objects.count(), Notification.objects.count())
-        conflicts.scan_tenant()
+        recording.scan_tenant()
         assert (Conflict.objects.count(), Notification.objects.count()) == before
     assert mail.outbox == []  # the seed sends no emails

@@ -20,9 +20,9 @@ from django.db import connection
 from accounts.models import Subsidiary
 from gam.celery import app
 from gam.tenancy import tenant_context
-from opportunities import conflicts
-from opportunities.models import Conflict, ConflictKind, ScanRun
-from opportunities.tasks import check_record_conflicts, scan_tenant_conflicts
+from opportunities.conflicts import detectors
+from opportunities.conflicts.models import Conflict, ConflictKind, ScanRun
+from opportunities.conflicts.tasks import check_record_conflicts, scan_tenant_conflicts
 from tests import factories as f
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,7 +48,7 @@ class Worker:
     def start(self) -> None:
         env = {
             **os.environ,
-            "DJANGO_SETTINGS_MODULE": "tests.opportunities.worker_settings",
+            "DJANGO_SETTINGS_MODULE": "tests.conflicts.worker_settings",
             "DATABASE_URL": database_url(),
             "CELERY_BROKER_URL": self.broker,
             "PYTHONPATH": str(ROOT),
@@ -134,7 +134,7 @@ def keys_expected() -> set[str]:
     return {
         finding.key
         for kind in ConflictKind.values
-        for finding in conflicts.full_scan_findings(kind)
+        for finding in detectors.full_scan_findings(kind)
     }
 
 

@@ -1,4 +1,4 @@
-"""Settings of the real Celery worker that tests/opportunities/test_conflicts_worker.py
+"""Settings of the real Celery worker that tests/conflicts/test_conflicts_worker.py
 starts: the test database and the test Redis come from the environment (DATABASE_URL,
 CELERY_BROKER_URL), and an unacknowledged task comes back after 3 s instead of an hour, so
 a worker killed mid-task is replaced within the test. Kombu looks for such tasks only every

@@ -41,7 +41,7 @@ class Command(BaseCommand):
         "accounts.seed",
         "opportunities.seed",
         "accounts.plan_seed",
-        "opportunities.conflict_seed",
+        "opportunities.conflicts.seed",
     ]
 
     def app_steps(self):

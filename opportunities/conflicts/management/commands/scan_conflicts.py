@@ -9,8 +9,8 @@ from django.db.models import Count
 
 from gam.models import Tenant
 from gam.tenancy import tenant_context
-from opportunities import conflicts
-from opportunities.models import Conflict, ConflictKind, ConflictStatus
+from opportunities.conflicts import recording
+from opportunities.conflicts.models import ACTIVE_STATUSES, Conflict, ConflictKind
 
 
 class ProgressBar:
@@ -52,7 +52,7 @@ class Command(BaseCommand):
             with tenant_context(one):
                 started = time.monotonic()
                 try:
-                    run = conflicts.scan_tenant(
+                    run = recording.scan_tenant(
                         progress=ProgressBar(self.stdout._out) if interactive else None
                     )
                 except Exception as error:  # report and go on with the next tenant
@@ -65,7 +65,7 @@ class Command(BaseCommand):
 
     def _summary(self, run, seconds: float) -> None:
         open_counts = dict(
-            Conflict.objects.filter(status__in=[ConflictStatus.OPEN, ConflictStatus.ACKNOWLEDGED])
+            Conflict.objects.filter(status__in=ACTIVE_STATUSES)
             .values_list("kind")
             .annotate(n=Count("id"))
             .values_list("kind", "n")

@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+
+
+class ConflictsConfig(AppConfig):
+    """The duplicate-work detection, one layer above the sales work: it listens to the changes
+    of the lower layers (``gam.signals``) instead of being called by them."""
+
+    name = "opportunities.conflicts"
+    label = "conflicts"
+    verbose_name = "Conflicts"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Imported here, not at the top: they import models, which load after the AppConfig.
+        from accounts.selectors import ACCOUNT_PAGE_FIGURES  # noqa: PLC0415
+        from opportunities.conflicts import receivers  # noqa: F401, PLC0415
+        from opportunities.conflicts.selectors import open_conflicts_at_account  # noqa: PLC0415
+
+        ACCOUNT_PAGE_FIGURES["open_conflicts"] = open_conflicts_at_account
