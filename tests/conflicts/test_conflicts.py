@@ -18,6 +18,7 @@ from opportunities import services
 from opportunities.conflicts import recording
 from opportunities.conflicts.detectors.findings import conflict_key
 from opportunities.conflicts.models import (
+    ACTIVE_STATUSES,
     Conflict,
     ConflictEvent,
     ConflictKind,
@@ -42,7 +43,7 @@ def scan():
 
 
 def open_conflicts(kind=None):
-    qs = Conflict.objects.filter(status__in=[ConflictStatus.OPEN, ConflictStatus.ACKNOWLEDGED])
+    qs = Conflict.objects.filter(status__in=ACTIVE_STATUSES)
     return qs.filter(kind=kind) if kind else qs
 
 
