@@ -32,10 +32,9 @@ from accounts.models import FrameworkAgreement, Subsidiary
 from gam import search
 from gam.audit import audit
 from gam.concurrency import save_if_current
-from gam.models import Country, User
+from gam.models import Country, User, current_tenant
 from gam.selectors import exchange_rate_on
 from gam.signals import record_changed
-from gam.tenancy import current_tenant
 from opportunities import selectors
 from opportunities.models import (
     FUNNEL_RANK,

@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from gam.lifecycle import register_demo_seed
+
 
 class ConflictsConfig(AppConfig):
     """The duplicate-work detection, one layer above the sales work: it listens to the changes
@@ -13,7 +15,9 @@ class ConflictsConfig(AppConfig):
     def ready(self) -> None:
         # Imported here, not at the top: they import models, which load after the AppConfig.
         from accounts.selectors import ACCOUNT_PAGE_FIGURES  # noqa: PLC0415
-        from opportunities.conflicts import receivers  # noqa: F401, PLC0415
+        from opportunities.conflicts import receivers, seed  # noqa: F401, PLC0415
         from opportunities.conflicts.selectors import open_conflicts_at_account  # noqa: PLC0415
 
         ACCOUNT_PAGE_FIGURES["open_conflicts"] = open_conflicts_at_account
+        # Last: the scan reads everything the other steps made.
+        register_demo_seed(seed.seed, layer=4)
