@@ -40,7 +40,7 @@ class Command(BaseCommand):
     SEED_MODULES = [
         "accounts.seed",
         "opportunities.seed",
-        "accounts.plan_seed",
+        "accounts.plans.seed",
         "opportunities.conflict_seed",
     ]
 
