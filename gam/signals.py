@@ -10,7 +10,3 @@ from django.dispatch import Signal
 # "campaign", "framework_agreement"), record_id. Sent with ``send`` (not ``send_robust``): a
 # receiver's error is the caller's error.
 record_changed = Signal()
-
-# An import created or updated records of a tenant (inside the import's transaction).
-# Argument: tenant_id.
-records_imported = Signal()

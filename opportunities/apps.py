@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 
+from gam.imports import registry
 from gam.lifecycle import register_demo_seed, register_tenant_purge, tenant_created
 
 
@@ -14,10 +15,11 @@ class OpportunitiesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from opportunities import seed  # noqa: PLC0415 (after the apps)
+        from opportunities import importers, seed  # noqa: PLC0415 (after the apps)
         from opportunities.models import Activity, Campaign, Lead, Opportunity  # noqa: PLC0415 (after the apps)
 
         tenant_created.connect(_create_default_stages, dispatch_uid="opportunities_stages")
         # Sales records protect their customer, stage and country: they go before those.
         register_tenant_purge(Opportunity, Activity, Campaign, Lead, layer=2)
         register_demo_seed(seed.seed, layer=2)
+        registry.register(importers.OpportunityImporter)
