@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from accounts import plan_services
+from accounts.plans import services as plan_services
 from tests import factories as f
 from tests.factories import PASSWORD
 
