@@ -5,7 +5,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from gam.settings.env import env_bool, env_int, env_list, env_str
+from gam.settings.env import ImproperEnvValue, env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -279,6 +279,21 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_TIMEOUT = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# A task a dead worker (SIGKILL, OOM) never acknowledged comes back to another worker after
+# the visibility timeout (kombu's default is an hour), found by a restore pass every 30 s.
+# It must exceed the longest task: a full scan of a large tenant takes well under a minute.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT_SECONDS", 600),
+    "unacked_restore_interval": 10,
+    "unacked_restore_throttle": 3,
+}
+# A scan "running" for longer died with its worker (its task has been redelivered by then):
+# the conflicts page shows it stalled and another scan takes over.
+CONFLICT_SCAN_STALE_MINUTES = env_int("CONFLICT_SCAN_STALE_MINUTES", 20)
+if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] >= CONFLICT_SCAN_STALE_MINUTES * 60:
+    raise ImproperEnvValue(
+        "CONFLICT_SCAN_STALE_MINUTES must exceed CELERY_VISIBILITY_TIMEOUT_SECONDS"
+    )
 CONFLICT_SCAN_INTERVAL_MINUTES = env_int("CONFLICT_SCAN_INTERVAL_MINUTES", 60)
 # All periodic tasks (Celery beat; django-celery-beat's scheduler installs these entries).
 # The conflict scan entry fans out one full scan task per tenant (opportunities.conflicts.tasks;
