@@ -45,7 +45,7 @@ PG = urllib.parse.urlparse(os.environ.get("CHAOS_PG_URL", "postgres://postgres@1
 DB, OWNER, APP, WEB = "gam_chaos", "gam_chaos_owner", "gam_chaos_app", "gam_chaos_web"
 PASSWORD = "chaos-" + secrets.token_hex(8)
 ADMIN_EMAIL, ADMIN_PASSWORD = "admin@chaos.test", "Chaos-pass-" + secrets.token_hex(4)
-PAIRS = 3000  # duplicate pairs for the scan (a few seconds of writing)
+PAIRS = 6000  # duplicate pairs for the scan (a few seconds of writing)
 
 
 def log(message: str) -> None:
@@ -186,6 +186,7 @@ class Http:
         self.base = f"http://127.0.0.1:{port}"
         self.token = ""
         self.counts: dict[str, Counter] = {}
+        self.errors: Counter = Counter()
         self.lock = threading.Lock()
         self.phase = "setup"
 
@@ -209,6 +210,8 @@ class Http:
             status, payload = 0, b""
         with self.lock:
             self.counts.setdefault(self.phase, Counter())[status] += 1
+            if status >= 500 and status != 503:
+                self.errors[f"{method} {path.split('?')[0]} {status}"] += 1
         try:
             return status, json.loads(payload or b"null")
         except ValueError:
@@ -236,13 +239,16 @@ def concurrently(*calls):
 
 def phase_writers(http: Http, report: dict, rounds: int = 20) -> None:
     http.phase = "writers"
-    _, subs = http.call("GET", "/api/v1/subsidiaries/?page_size=1")
+    # In Germany: EUR, the tenant's currency (no exchange rate needed).
+    _, subs = http.call("GET", "/api/v1/subsidiaries/?country=DE&page_size=1")
     sub = subs["results"][0]["id"]
     _, stages = http.call("GET", "/api/v1/stages/")
     stage = (stages["results"] if isinstance(stages, dict) else stages)[0]["slug"]
-    _, opp = http.call("POST", "/api/v1/opportunities/", {
+    status, opp = http.call("POST", "/api/v1/opportunities/", {
         "name": "Chaos deal", "subsidiary": sub, "stage": stage, "amount": "1000",
         "close_date": "2027-06-30"})  # fmt: skip
+    if status != 201:
+        raise RuntimeError(f"opportunity not created: {status} {opp}")
     lost = 0
     for n in range(rounds):
         amount, step, address, site = f"{1000 + n}.00", f"step {n}", f"gata {n}", f"c{n}.se"
@@ -325,7 +331,8 @@ def phase_redis(stack: Stack, http: Http, report: dict) -> None:
     http.phase = "redis_down"
     stack.stop_redis()
     _traffic(http, 60)
-    _, subs = http.call("GET", "/api/v1/subsidiaries/?page_size=1")
+    # In Germany: EUR, the tenant's currency (no exchange rate needed).
+    _, subs = http.call("GET", "/api/v1/subsidiaries/?country=DE&page_size=1")
     sub = subs["results"][0]["id"] if isinstance(subs, dict) and subs.get("results") else 1
     status, _ = http.call("PATCH", f"/api/v1/subsidiaries/{sub}/", {"address": "redis down"})
     stack.start_redis()
@@ -340,31 +347,43 @@ def _db_scalar(query: str):
 
 
 def phase_worker(stack: Stack, report: dict) -> None:
+    """Kill the worker's main process while a full scan runs; the task must come back to the
+    next worker (visibility timeout) and its run finish."""
     tenant = _db_scalar("SELECT id FROM gam_tenant WHERE slug = 'chaos'")
+    table, runs = "opportunities_conflict", "opportunities_scanrun"
+    before = _db_scalar(f"SELECT coalesce(max(id), 0) FROM {runs}")
+    # What earlier scans found (after the import): this scan is to find it all again.
+    sql(f"TRUNCATE {table} CASCADE", database=DB)
     subprocess.run(
         [str(Path(sys.executable).parent / "celery"), "-A", "gam", "call",
          "opportunities.tasks.scan_tenant_conflicts", f"--args=[{tenant}]"],
         cwd=ROOT, env=stack.env, capture_output=True, timeout=60,
     )  # fmt: skip
-    table, runs = "opportunities_conflict", "opportunities_scanrun"
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and not _db_scalar(f"SELECT count(*) FROM {table}"):
-        time.sleep(0.05)
+    run = None
+    while time.monotonic() < deadline and run is None:
+        rows = sql(f"SELECT id FROM {runs} WHERE id > %s AND status = 'running'", [before],
+                   database=DB, fetch=True)  # fmt: skip
+        run = rows[0][0] if rows else None
+        time.sleep(0.02)
+    time.sleep(0.3)  # into the scan
     os.kill(stack.worker.pid, signal.SIGKILL)  # the main process only
     stack.worker.wait()
     killed_at = time.monotonic()
     written = _db_scalar(f"SELECT count(*) FROM {table}")
-    log(f"worker SIGKILLed with {written} of {PAIRS} conflicts written")
+    status = _db_scalar(f"SELECT status FROM {runs} WHERE id = {run}") if run else None
+    log(f"worker SIGKILLed, scan run {run} {status}, {written} of {PAIRS} conflicts written")
     stack.start_worker()
     finished = None
-    while time.monotonic() - killed_at < 240:
-        if _db_scalar(f"SELECT count(*) FROM {runs} WHERE status = 'finished'"):
+    while run and time.monotonic() - killed_at < 240:
+        if _db_scalar(f"SELECT status FROM {runs} WHERE id = {run}") == "finished":
             finished = round(time.monotonic() - killed_at, 1)
             break
         time.sleep(1)
     report["worker"] = {
+        "run_status_when_killed": status,
         "conflicts_when_killed": written,
-        "scan_finished_after_s": finished,
+        "killed_run_finished_after_s": finished,
         "conflicts": _db_scalar(f"SELECT count(*) FROM {table}"),
         "conflicts_expected": PAIRS,
         "runs_left_running": _db_scalar(f"SELECT count(*) FROM {runs} WHERE status='running'"),
@@ -410,6 +429,9 @@ def main() -> int:
         )  # fmt: skip
         if result.returncode != 0:
             raise RuntimeError(result.stderr[-2000:])
+        result = stack.manage("collectstatic", "--noinput", "-v0")
+        if result.returncode != 0:
+            raise RuntimeError(result.stderr[-2000:])
         result = stack.manage("shell", "-c", SEED)
         if result.returncode != 0:
             raise RuntimeError(result.stderr[-2000:])
@@ -444,6 +466,7 @@ def main() -> int:
             }
             for phase, c in http.counts.items()
         }
+        report["5xx_by_request"] = dict(http.errors)
         totals = Counter()
         for c in http.counts.values():
             totals.update(c)
@@ -453,6 +476,12 @@ def main() -> int:
             "503": totals.get(503, 0),
         }
     finally:
+        for name in ("web.log", "worker.log"):
+            path = Path(stack.dir) / name
+            if path.exists():
+                lines = path.read_text(errors="replace").splitlines()
+                errors = [line for line in lines if "Error" in line or "error" in line]
+                report.setdefault("log_errors", {})[name] = errors[-8:]
         stack.stop()
         try:
             stack.drop_database()
