@@ -345,12 +345,6 @@ def subsidiaries_by_country(
     return list(groups.values())
 
 
-def opportunity_count(subsidiary: Subsidiary) -> int:
-    from opportunities.models import Opportunity
-
-    return Opportunity.objects.filter(subsidiary=subsidiary).count()
-
-
 # --- contacts and relationships -------------------------------------------------------------
 
 
