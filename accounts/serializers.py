@@ -18,6 +18,7 @@ from accounts.models import (
     Subsidiary,
     Tier,
 )
+from accounts.selectors import contacts_visible_to
 from gam.drf import TenantPrimaryKeyRelatedField, TenantSlugRelatedField
 from gam.models import Country, User
 
@@ -251,6 +252,12 @@ class ContactSerializer(serializers.ModelSerializer):
             "country",
         ]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None and request.user.is_authenticated:
+            self.fields["reports_to"].queryset = contacts_visible_to(request.user)
+
     def get_global_account(self, contact) -> int | None:
         return contact.subsidiary.global_account_id
 
@@ -267,6 +274,12 @@ class RelationshipSerializer(serializers.ModelSerializer):
         fields = ["id", "user", "contact", "strength", "last_contact"]
         # One per (user, contact): a second POST updates it (relationship_set).
         validators: list = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None and request.user.is_authenticated:
+            self.fields["contact"].queryset = contacts_visible_to(request.user)
 
 
 # --- framework agreements -------------------------------------------------------------------
@@ -291,6 +304,8 @@ class FrameworkAgreementSerializer(serializers.ModelSerializer):
             "valid_until",
             "active",
         ]
+        # The service takes it on create (the model's default of 0 is not a guess to make).
+        extra_kwargs = {"discount_percent": {"required": True}}
 
     def get_active(self, agreement) -> bool:
         return agreement.is_active_on(self.context["today"])

@@ -544,7 +544,14 @@ def subsidiary_edit(request, pk: int | None = None):
             initial["global_account"] = account_id
         if user.country_id:
             initial["country"] = user.country_id
-    form = forms.SubsidiaryForm(request.POST or None, instance=instance, initial=initial)
+    account_locked = instance is not None and not account_selectors.may_take_out_of_account(
+        user, instance.global_account
+    )
+    form = forms.SubsidiaryForm(
+        request.POST or None, instance=instance, initial=initial, account_locked=account_locked
+    )
+    if request.method == "POST" and form.account_tampered(request.POST):
+        _deny(_("You may change this subsidiary but not move it to another account."))
     matches = []
     if request.method == "POST" and form.is_valid():
         data = form.changes()
