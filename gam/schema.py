@@ -26,6 +26,15 @@ class AutoSchema(SpectacularAutoSchema):
         with tenant_context(tenant_id or current_tenant_id_or_none() or 0):
             return super().get_operation(*args, **kwargs)
 
+    def map_parsers(self):
+        # Every write endpoint also parses forms (the browsable API, older scripts), but a
+        # client generated from a schema that offers multipart first sends multipart and cannot
+        # encode nested lists (credit splits). Document JSON wherever it is accepted; only an
+        # upload endpoint (no JSON parser) documents its multipart body.
+        media_types = super().map_parsers()
+        json_types = [m for m in media_types if m == "application/json"]
+        return json_types or media_types
+
     def _get_serializer_field_meta(self, field, direction):
         meta = super()._get_serializer_field_meta(field, direction)
         # DRF leaves allow_null off for read-only fields (ModelSerializer returns early), so a
@@ -59,6 +68,10 @@ def _schema_user():
     return User(pk=0, email="schema@invalid", is_tenant_admin=True, tenant_id=None)
 
 
+# What a key's schema says about the key itself, not about a field that refers to it.
+_KEY_ONLY_META = {"readOnly", "writeOnly", "nullable", "description", "default", "title"}
+
+
 class TenantRelatedFieldExtension(OpenApiSerializerFieldExtension):
     """The tenant-limited related fields have no queryset until a request: type them from
     their model's key (primary key or slug field)."""
@@ -73,7 +86,12 @@ class TenantRelatedFieldExtension(OpenApiSerializerFieldExtension):
             return {"type": "string"}
         key = getattr(field, "slug_field", None)
         model_field = model._meta.get_field(key) if key else model._meta.pk
-        return auto_schema._map_model_field(model_field, direction)
+        schema = auto_schema._map_model_field(model_field, direction)
+        # The key's own schema carries the key's metadata: an auto primary key is read-only
+        # (the database assigns it), so every foreign key would vanish from the request
+        # models. Keep only its type; drf-spectacular appends this field's own metadata
+        # (read-only, nullable) afterwards.
+        return {k: v for k, v in schema.items() if k not in _KEY_ONLY_META}
 
 
 class TenantSlugRelatedFieldExtension(TenantRelatedFieldExtension):
