@@ -37,6 +37,7 @@ from accounts.serializers import (
     FrameworkAgreementSerializer,
     GlobalAccountSerializer,
     RelationshipSerializer,
+    ScoreBreakdownSerializer,
     SelectionCriterionSerializer,
     SubsidiarySerializer,
     TierOverrideSerializer,
@@ -183,7 +184,7 @@ class GlobalAccountViewSet(IdsFirstPaginationMixin, ServiceViewSet):
 
     @extend_schema(
         request=CriterionScoresSerializer,
-        responses={200: None},
+        responses={200: ScoreBreakdownSerializer},
         description="The score breakdown per criterion (the team and tenant admin); PUT "
         "sets values (the GAM, a tenant admin) and returns the new breakdown.",
     )

@@ -7,6 +7,10 @@ from __future__ import annotations
 
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.plumbing import ResolvedComponent, force_instance, is_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework.permissions import AllowAny
 
 from gam.drf import TenantPrimaryKeyRelatedField, TenantSlugRelatedField
 from gam.tenancy import current_tenant_id_or_none, tenant_context
@@ -34,6 +38,77 @@ class AutoSchema(SpectacularAutoSchema):
         media_types = super().map_parsers()
         json_types = [m for m in media_types if m == "application/json"]
         return json_types or media_types
+
+    def get_override_parameters(self):
+        parameters = super().get_override_parameters()
+        if self.method in ("PUT", "PATCH") and self._takes_version():
+            parameters = [*parameters, IF_MATCH]
+        return parameters
+
+    def _takes_version(self) -> bool:
+        serializer = self.get_request_serializer()
+        if not is_serializer(serializer):
+            return False
+        return "version" in getattr(force_instance(serializer), "fields", {})
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        if direction != "response":
+            return responses
+        for code, description in self._error_codes():
+            if code not in responses:
+                responses[code] = self._error_response(code, description)
+        return responses
+
+    def _error_codes(self) -> list[tuple[str, str]]:
+        """The errors this operation can answer (API.md, Errors), in code order."""
+        public = any(isinstance(p, AllowAny) for p in self.view.get_permissions())
+        codes = []
+        # A delete may be refused too (a subsidiary that still has opportunities).
+        if self.method in ("POST", "PUT", "PATCH", "DELETE") or self._get_filter_parameters():
+            codes.append(("400", "Bad input: field errors (field name -> messages)."))
+        if not public:
+            codes.append(("401", "No valid credentials (missing, unknown, expired token)."))
+            codes.append(("403", "Visible, but the action is not allowed to this user."))
+        if "{" in self.path:
+            codes.append(("404", "No such record for this user (or another tenant's)."))
+        if self.method in ("PUT", "PATCH") and self._takes_version():
+            codes.append(("409", "Stale version: someone changed the record since it was read."))
+        codes.append(("429", "Rate limit reached: retry after Retry-After seconds."))
+        return codes
+
+    def _error_response(self, code: str, description: str) -> dict:
+        name, schema = ("ValidationError", VALIDATION_ERROR) if code == "400" else ("Error", ERROR)
+        component = ResolvedComponent(
+            name=name, type=ResolvedComponent.SCHEMA, schema=schema, object=name
+        )
+        self.registry.register_on_missing(component)
+        response = {
+            "description": description,
+            "content": {"application/json": {"schema": component.ref}},
+        }
+        if code == "429":
+            response["headers"] = {
+                "Retry-After": {
+                    "schema": {"type": "integer"},
+                    "description": "Seconds to wait before the next request.",
+                }
+            }
+        return response
+
+    def _map_basic_serializer(self, serializer, direction):
+        schema = super()._map_basic_serializer(serializer, direction)
+        # Fields a response leaves out for some readers (details of an account outside one's
+        # team) or some operations (``warnings`` of a create): present when sent, never
+        # required, or a generated client rejects every answer without them.
+        optional = set(getattr(serializer, "optional_in_response", ()))
+        if direction == "response" and optional and "required" in schema:
+            required = [name for name in schema["required"] if name not in optional]
+            if required:
+                schema["required"] = required
+            else:
+                del schema["required"]
+        return schema
 
     def _get_serializer_field_meta(self, field, direction):
         meta = super()._get_serializer_field_meta(field, direction)
@@ -66,6 +141,29 @@ def _schema_user():
     from gam.models import User
 
     return User(pk=0, email="schema@invalid", is_tenant_admin=True, tenant_id=None)
+
+
+# The error bodies (gam.drf.exception_handler): one message, or messages per field.
+ERROR = {
+    "type": "object",
+    "properties": {"detail": {"type": "string"}},
+    "required": ["detail"],
+}
+VALIDATION_ERROR = {
+    "type": "object",
+    "description": (
+        "Field name (or non_field_errors, detail) -> list of messages; a nested field "
+        "(credit_splits) has a list with one such object per item."
+    ),
+    "additionalProperties": {},
+}
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description='The version you read, as "3" (or send "version" in the body): a stale one is 409.',
+)
 
 
 # What a key's schema says about the key itself, not about a field that refers to it.

@@ -9,7 +9,7 @@ from django.core.validators import RegexValidator
 from rest_framework import serializers
 
 from accounts.models import Contact, FrameworkAgreement, Subsidiary
-from gam.drf import TenantPrimaryKeyRelatedField, TenantSlugRelatedField
+from gam.drf import TenantPrimaryKeyRelatedField, TenantSlugRelatedField, warnings_field
 from gam.models import Country, User
 from opportunities import selectors
 from opportunities.models import (
@@ -120,6 +120,9 @@ class OpportunitySerializer(serializers.ModelSerializer):
     country = serializers.SlugRelatedField(slug_field="code", read_only=True)
     credit_splits = CreditSplitSerializer(many=True, required=False, source="splits")
     version = serializers.IntegerField(required=False, min_value=1)
+    warnings = warnings_field()
+
+    optional_in_response = ("warnings",)  # for the schema (gam/schema.py)
 
     class Meta:
         model = Opportunity
@@ -142,6 +145,7 @@ class OpportunitySerializer(serializers.ModelSerializer):
             "amount_reporting",
             "credit_splits",
             "version",
+            "warnings",
         ]
         read_only_fields = ["status", "global_account", "amount_reporting"]
 
