@@ -8,6 +8,7 @@ from gam.audit_api import AuditLogViewSet
 
 router = SimpleRouter()
 router.register("users", api.UserViewSet, basename="user")
+router.register("tokens", api.ApiTokenViewSet, basename="apitoken")
 router.register("countries", api.CountryViewSet, basename="country")
 router.register("exchange-rates", api.ExchangeRateViewSet, basename="exchangerate")
 router.register("audit-log", AuditLogViewSet, basename="auditlog")

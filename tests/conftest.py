@@ -16,9 +16,9 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from gam import tokens
 from gam.tenancy import tenant_context
 from teams.models import TeamRole
 from teams.services import team_member_add
@@ -73,13 +73,16 @@ def world(db):
 
 @pytest.fixture
 def api():
-    """api(user) -> an APIClient authenticated with the user's real API token."""
+    """api(user) -> an APIClient authenticated with a real API token of the user (one per
+    user and test)."""
+    secrets: dict[int, str] = {}
 
     def make(user=None):
         client = APIClient()
         if user is not None:
-            token, _ = Token.objects.get_or_create(user=user)
-            client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+            if user.pk not in secrets:
+                secrets[user.pk] = tokens.issue(user, name="tests", expires_at=None)[1]
+            client.credentials(HTTP_AUTHORIZATION=f"Token {secrets[user.pk]}")
         return client
 
     return make
