@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.db import transaction
 from django.db.models import ProtectedError, Q
+from django.urls import NoReverseMatch, URLResolver, get_resolver, reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
@@ -237,3 +238,47 @@ class ExchangeRateViewSet(TenantScopedAPIMixin, viewsets.ModelViewSet):
     def perform_destroy(self, instance):
         audit(self.request.user, "exchange_rate.delete", instance, currency=instance.currency)
         instance.delete()
+
+
+class ApiRootView(APIView):
+    """``GET /api/v1/``: the resources of the API, by name, with their URLs (open like the
+    schema: it names routes, never data)."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        responses={
+            200: {
+                "type": "object",
+                "additionalProperties": {"type": "string", "format": "uri"},
+                "description": "Resource name -> URL of its list (or of the endpoint).",
+            }
+        }
+    )
+    def get(self, request):
+        return Response(
+            {name: request.build_absolute_uri(path) for name, path in _api_endpoints().items()}
+        )
+
+
+def _api_endpoints() -> dict[str, str]:
+    """Every route of /api/v1/ without a parameter (lists, me/, auth/token/, reports ...),
+    in URLconf order, by its path below /api/v1/."""
+    root = reverse("api_root")
+    found: dict[str, str] = {}
+
+    def walk(patterns):
+        for entry in patterns:
+            if isinstance(entry, URLResolver):
+                walk(entry.url_patterns)
+            elif entry.name and entry.name != "api_root" and not entry.pattern.regex.groups:
+                try:
+                    path = reverse(entry.name)
+                except NoReverseMatch:
+                    continue  # a format-suffix variant
+                if path.startswith(root) and path != root:
+                    found.setdefault(path.removeprefix(root).rstrip("/"), path)
+
+    walk(get_resolver().url_patterns)
+    return found

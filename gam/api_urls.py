@@ -15,6 +15,7 @@ router.register("audit-log", AuditLogViewSet, basename="auditlog")
 router.register("imports", import_api.ImportJobViewSet, basename="importjob")
 
 urlpatterns = [
+    path("", api.ApiRootView.as_view(), name="api_root"),
     path("auth/token/", api.TokenView.as_view(), name="api_token"),
     path("me/", api.MeView.as_view(), name="api_me"),
     *router.urls,
