@@ -3,8 +3,9 @@
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
-from gam import api, import_api
+from gam import api
 from gam.audit_api import AuditLogViewSet
+from gam.imports import api as import_api
 
 router = SimpleRouter()
 router.register("users", api.UserViewSet, basename="user")
@@ -20,7 +21,7 @@ urlpatterns = [
     path("me/", api.MeView.as_view(), name="api_me"),
     *router.urls,
     path("", include("accounts.api_urls")),
-    path("", include("accounts.plan_api_urls")),
+    path("", include("accounts.plans.api_urls")),
     path("", include("teams.api_urls")),
     path("", include("opportunities.api_urls")),
     path("", include("opportunities.conflict_api_urls")),

@@ -12,7 +12,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from gam.tenancy import TenantManager, TenantOwnedModel
+from gam.counts import bump_data_version
+from gam.tenancy import TenantManager, TenantOwnedModel, current_tenant_id
 
 currency_code_validator = RegexValidator(
     r"^[A-Z]{3}$", _("Use a three-letter ISO 4217 code such as EUR, SEK or USD.")
@@ -34,6 +35,11 @@ class Tenant(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+def current_tenant() -> Tenant:
+    """The tenant in context, read from the database (raises with none in context)."""
+    return Tenant.objects.get(pk=current_tenant_id())
 
 
 class UserManager(BaseUserManager):
@@ -104,8 +110,6 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def delete(self, *args, **kwargs):
         # Their records lose their owner (SET NULL): owner-filtered list counts change.
-        from gam.counts import bump_data_version
-
         result = super().delete(*args, **kwargs)
         bump_data_version(self.tenant_id)
         return result
@@ -212,12 +216,12 @@ class AuditLogEntry(TenantOwnedModel):
 
 class ImportJob(TenantOwnedModel):
     """One upload of a CSV or Excel file: its rows, the dry-run preview, the per-row errors
-    and, once applied, what was written. The page polls it while a Celery task works."""
+    and, once applied, what was written. The page polls it while a Celery task works.
 
-    class Kind(models.TextChoices):
-        SUBSIDIARIES = "subsidiaries", _("Customers (subsidiaries)")
-        CONTACTS = "contacts", _("Contacts")
-        OPPORTUNITIES = "opportunities", _("Opportunities")
+    Its status moves forward only, each step a conditional update of the row (see
+    gam/imports/runner.py), so a second apply or a task delivered twice cannot run the same
+    step again: queued -> validating -> preview or invalid; preview -> applying -> done or
+    invalid; any running step -> failed."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -230,7 +234,9 @@ class ImportJob(TenantOwnedModel):
 
     RUNNING = (Status.QUEUED, Status.VALIDATING, Status.APPLYING)
 
-    kind = models.CharField(_("what"), max_length=20, choices=Kind.choices)
+    # The record type: a kind of gam.imports.registry, registered by the app that owns it
+    # (its label: gam.imports.registry.label).
+    kind = models.CharField(_("what"), max_length=20)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
     country = models.ForeignKey(
         Country,
@@ -264,7 +270,7 @@ class ImportJob(TenantOwnedModel):
         indexes = [models.Index(fields=["tenant", "created_by", "-created_at"])]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} · {self.filename}"
+        return f"{self.kind} · {self.filename}"
 
     @property
     def is_running(self) -> bool:

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from gam import audit_views, views
 from gam.forms_auth import EmailAuthenticationForm
+from reporting.views import home
 
 settings_patterns = [
     path("", views.settings_home, name="settings_home"),
@@ -27,7 +28,7 @@ settings_patterns = [
 ]
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", home, name="home"),
     path(
         "login/",
         auth_views.LoginView.as_view(
@@ -38,12 +39,12 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("settings/", include(settings_patterns)),
     path("", include("accounts.urls")),
-    path("", include("accounts.plan_urls")),
+    path("", include("accounts.plans.urls")),
     path("", include("teams.urls")),
     path("", include("opportunities.urls")),
     path("", include("opportunities.conflict_urls")),
     path("", include("reporting.urls")),
-    path("import/", include("gam.import_urls")),
+    path("import/", include("gam.imports.urls")),
     path("profile/", include("gam.profile_urls")),
     path("api/v1/", include("gam.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "accounts",
     "teams",
     "opportunities",
+    "accounts.plans",
     "reporting",
 ]
 
@@ -199,11 +200,11 @@ SPECTACULAR_SETTINGS = {
         "ActivityKindEnum": "opportunities.models.Activity.Kind",
         "CriterionKindEnum": "accounts.models.SelectionCriterion.Kind",
         "ConflictKindEnum": "opportunities.models.ConflictKind",
-        "ImportKindEnum": "gam.models.ImportJob.Kind",
+        "ImportKindEnum": "gam.imports.registry.kinds",
         "OpportunityStatusEnum": "opportunities.models.OpportunityStatus",
         "LeadStatusEnum": "opportunities.models.Lead.Status",
         "ConflictStatusEnum": "opportunities.models.ConflictStatus",
-        "PlanActionStatusEnum": "accounts.models.PlanAction.Status",
+        "PlanActionStatusEnum": "accounts.plans.models.PlanAction.Status",
         "ImportStatusEnum": "gam.models.ImportJob.Status",
         "ScanRunStatusEnum": "opportunities.models.ScanRun.Status",
     },
