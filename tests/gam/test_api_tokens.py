@@ -182,7 +182,7 @@ def test_a_password_change_ends_all_of_the_users_tokens(world, api):
 
 def test_the_migration_hashes_the_tokens_from_before(world):
     old = Token.objects.create(user=world.sponsor)
-    migration = importlib.import_module("gam.migrations.0005_api_tokens")
+    migration = importlib.import_module("gam.migrations.0006_api_tokens")
     migration.hash_existing_tokens(apps, None)
     assert not Token.objects.exists()
     row = ApiToken.objects.get(user=world.sponsor)

@@ -28,7 +28,7 @@ def hash_existing_tokens(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('gam', '0004_search_words'),
+        ('gam', '0005_importjob_kind_registered'),
         ('authtoken', '0004_alter_tokenproxy_options'),
     ]
 
