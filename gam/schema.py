@@ -10,6 +10,7 @@ from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.plumbing import ResolvedComponent, force_instance, is_serializer
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
+from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
 from gam.drf import TenantPrimaryKeyRelatedField, TenantSlugRelatedField
@@ -96,6 +97,22 @@ class AutoSchema(SpectacularAutoSchema):
             }
         return response
 
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if isinstance(field, serializers.DecimalField) and "pattern" in (schema or {}):
+            schema["pattern"] = decimal_pattern(field)
+        elif (
+            direction == "request"
+            and type(field) is serializers.CharField
+            and field.trim_whitespace
+            and not field.allow_blank
+            and schema
+            and "pattern" not in schema
+        ):
+            # DRF trims before the blank check: "  " is blank, so say a non-space is needed.
+            schema["pattern"] = r"\S"
+        return schema
+
     def _map_basic_serializer(self, serializer, direction):
         schema = super()._map_basic_serializer(serializer, direction)
         # Fields a response leaves out for some readers (details of an account outside one's
@@ -141,6 +158,23 @@ def _schema_user():
     from gam.models import User
 
     return User(pk=0, email="schema@invalid", is_tenant_admin=True, tenant_id=None)
+
+
+def decimal_pattern(field) -> str:
+    """drf-spectacular's decimal-string pattern lets every digit be optional ("", "-" and
+    "." match), and ignores the bounds: a client generated from it sends what the server
+    refuses. At least one digit, no sign when the field cannot be negative, and a percentage
+    (0 to 100) spelled out."""
+    places = field.decimal_places
+    whole = field.max_whole_digits
+    fraction = rf"(?:\.\d{{1,{places}}})?" if places else ""
+    bounded = field.min_value is not None and field.max_value is not None
+    if bounded and field.min_value >= 0 and field.max_value == 100 and whole >= 3:
+        zeros = rf"(?:\.0{{1,{places}}})?" if places else ""
+        return rf"^(?:100{zeros}|\d{{1,2}}{fraction})$"
+    sign = "" if field.min_value is not None and field.min_value >= 0 else "-?"
+    digits = r"0" if whole == 0 else rf"\d{{1,{whole}}}"
+    return rf"^{sign}{digits}{fraction}$"
 
 
 # The error bodies (gam.drf.exception_handler): one message, or messages per field.
