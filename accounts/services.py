@@ -854,7 +854,7 @@ def framework_agreement_create(
     global_account: GlobalAccount,
     name: str,
     countries: list[Country],
-    discount_percent: Decimal,
+    discount_percent: Decimal = Decimal("0"),
     shipping_terms: str = "",
     terms: str = "",
     valid_from: date,
