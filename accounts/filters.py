@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import django_filters
 from django.db.models import Q
+from django.utils import timezone
 
 from accounts import selectors
 from accounts.models import (
@@ -125,8 +126,6 @@ class FrameworkAgreementFilter(django_filters.FilterSet):
         fields: list[str] = []
 
     def filter_active(self, qs, name, value):
-        from django.utils import timezone
-
         today = timezone.localdate()
         active = Q(valid_from__lte=today) & (
             Q(valid_until__isnull=True) | Q(valid_until__gte=today)

@@ -22,7 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import scoring
+from accounts import dependents, scoring
 from accounts import selectors as account_selectors
 from accounts.models import (
     Contact,
@@ -230,10 +230,8 @@ def global_account_update(
 def global_account_delete(*, actor: User, account: GlobalAccount) -> None:
     """Delete a global account (tenant admins only) with its team, agreements and plan. Its
     subsidiaries stay, as local customers. Refused while it has opportunities."""
-    from opportunities.models import Opportunity
-
     _require_tenant_admin(actor)
-    count = Opportunity.objects.filter(global_account=account).count()
+    count = dependents.protecting_count(global_account=account)
     if count:
         raise ValidationError(
             {
@@ -575,10 +573,8 @@ def _require_move(
 def _sync_records_of(subsidiary: Subsidiary) -> None:
     """Opportunities, activities and campaigns carry their subsidiary's account and country
     (denormalized for the sharing model and reports): move them along, in bulk."""
-    from opportunities.models import Activity, Campaign, Opportunity
-
-    for model in (Opportunity, Activity, Campaign):
-        model.objects.filter(subsidiary=subsidiary).update(
+    for entry in dependents.records_at_customer():
+        entry.model.objects.filter(subsidiary=subsidiary).update(
             global_account_id=subsidiary.global_account_id, country_id=subsidiary.country_id
         )
 
@@ -587,13 +583,11 @@ def _sync_records_of(subsidiary: Subsidiary) -> None:
 def subsidiary_delete(*, actor: User, subsidiary: Subsidiary) -> None:
     """Delete a subsidiary with its contacts, activities and campaigns; refused while it
     has opportunities (they are the sales history)."""
-    from opportunities.models import Opportunity
-
     _require(
         can_change_subsidiary(actor, subsidiary),
         _("You may see this subsidiary but not delete it."),
     )
-    count = Opportunity.objects.filter(subsidiary=subsidiary).count()
+    count = dependents.protecting_count(subsidiary=subsidiary)
     if count:
         raise ValidationError(
             {
@@ -607,11 +601,12 @@ def subsidiary_delete(*, actor: User, subsidiary: Subsidiary) -> None:
     audit(actor, "subsidiary.delete", subsidiary, name=subsidiary.name)
     subsidiary._history_user = actor
     # Its activities and campaigns go with it (cascade).
-    from opportunities.models import Activity, Campaign
-
     search.forget_records(Subsidiary, [subsidiary.pk])
-    for model, kind in ((Activity, search.Kind.ACTIVITY), (Campaign, search.Kind.CAMPAIGN)):
-        search.forget(kind, model.objects.filter(subsidiary=subsidiary).values("pk"))
+    for entry in dependents.records_at_customer():
+        if entry.search_kind is not None:
+            search.forget(
+                entry.search_kind, entry.model.objects.filter(subsidiary=subsidiary).values("pk")
+            )
     subsidiary.delete()
 
 
@@ -859,7 +854,7 @@ def framework_agreement_create(
     global_account: GlobalAccount,
     name: str,
     countries: list[Country],
-    discount_percent: Decimal,
+    discount_percent: Decimal = Decimal("0"),
     shipping_terms: str = "",
     terms: str = "",
     valid_from: date,

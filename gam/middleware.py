@@ -49,6 +49,9 @@ class TenantMiddleware:
             deactivate_tenant(token)
 
 
+API_PATH = "/api/"
+
+
 class UserPreferencesMiddleware:
     """The signed-in user's language and time zone for the whole request (after
     authentication; before it, LocaleMiddleware has chosen from the browser's
@@ -62,7 +65,10 @@ class UserPreferencesMiddleware:
         if user is None or not user.is_authenticated:
             return self.get_response(request)
         language = user.language if user.language in _languages() else None
-        if language:
+        # The API answers in the language the request asks for (Accept-Language, chosen by
+        # LocaleMiddleware), else English: an integration's messages must not change with
+        # the profile of the user it runs as. Only pages follow the profile.
+        if language and not request.path.startswith(API_PATH):
             translation.activate(language)
             request.LANGUAGE_CODE = language
         timezone.activate(user_time_zone(user))

@@ -10,7 +10,7 @@ from rest_framework import serializers
 
 from accounts.models import Contact, FrameworkAgreement, Subsidiary
 from accounts.selectors import contacts_visible_to, framework_agreements_visible_to
-from gam.drf import TenantPrimaryKeyRelatedField, TenantSlugRelatedField
+from gam.drf import TenantPrimaryKeyRelatedField, TenantSlugRelatedField, warnings_field
 from gam.models import Country, User
 from opportunities import selectors
 from opportunities.models import (
@@ -129,6 +129,9 @@ class OpportunitySerializer(serializers.ModelSerializer):
     country = serializers.SlugRelatedField(slug_field="code", read_only=True)
     credit_splits = CreditSplitSerializer(many=True, required=False, source="splits")
     version = serializers.IntegerField(required=False, min_value=1)
+    warnings = warnings_field()
+
+    optional_in_response = ("warnings",)  # for the schema (gam/schema.py)
 
     class Meta:
         model = Opportunity
@@ -151,6 +154,7 @@ class OpportunitySerializer(serializers.ModelSerializer):
             "amount_reporting",
             "credit_splits",
             "version",
+            "warnings",
         ]
         read_only_fields = ["status", "global_account", "amount_reporting"]
 

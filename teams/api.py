@@ -54,14 +54,12 @@ class TeamMemberViewSet(TenantScopedAPIMixin, viewsets.ModelViewSet):
     def perform_create(self, serializer):
         data = serializer.validated_data
         account = data["global_account"]
+        # Every account of the tenant is visible (its name, tier and GAM): adding to a team
+        # one may see but not manage is a refused action (403), not bad input.
         if not selectors.can_manage_team(self.request.user, account):
-            raise exceptions.ValidationError(
-                {
-                    "global_account": [
-                        f"You may not manage the team of “{account.name}”: that takes its "
-                        "global account manager or a tenant admin."
-                    ]
-                }
+            raise exceptions.PermissionDenied(
+                f"You may not manage the team of “{account.name}”: that takes its "
+                "global account manager or a tenant admin."
             )
         serializer.instance = services.team_member_add(
             account=account,

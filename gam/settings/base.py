@@ -115,6 +115,11 @@ AUTHENTICATION_BACKENDS = [
     "gam.authentication.TenantModelBackend",  # ModelBackend, loading the user's tenant
     "guardian.backends.ObjectPermissionBackend",
 ]
+# API tokens (gam.tokens): days until a token of tokens/ expires unless the request says
+# otherwise, and the lifetime of the token POST auth/token/ answers with (0: no expiry).
+API_TOKEN_DEFAULT_DAYS = env_int("API_TOKEN_DEFAULT_DAYS", 365)
+API_TOKEN_LOGIN_DAYS = env_int("API_TOKEN_LOGIN_DAYS", 30)
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

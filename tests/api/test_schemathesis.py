@@ -19,13 +19,13 @@ from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
 )
 
+from gam import tokens
 from tests import factories as f
 
 
@@ -59,7 +59,7 @@ def token(db):
     f.SubsidiaryFactory(tenant=acme, name="Volvia Sverige AB")
     other = f.TenantFactory(slug="globex")
     f.SubsidiaryFactory(tenant=other, name="Initech AB")
-    return Token.objects.create(user=admin).key
+    return tokens.issue(admin, name="schemathesis", expires_at=None)[1]
 
 
 @pytest.fixture(autouse=True)
