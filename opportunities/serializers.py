@@ -158,16 +158,29 @@ class OpportunitySerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["status", "global_account", "amount_reporting"]
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def validate(self, attrs):
+        """An agreement the user may see, the one already linked, or one of the account the
+        opportunity is at (entry warnings name it to whoever enters a deal there, so they can
+        reference it); any other id reads as unknown, like a foreign one."""
+        attrs = super().validate(attrs)
+        agreement = attrs.get("framework_agreement")
         request = self.context.get("request")
-        if request is not None and request.user.is_authenticated:
-            # Only an agreement the user may see (or the one already linked) can be linked.
-            agreements = framework_agreements_visible_to(request.user).prefetch_related(None)
-            linked = getattr(self.instance, "framework_agreement_id", None)
-            if linked is not None:
-                agreements = agreements | FrameworkAgreement.objects.filter(pk=linked)
-            self.fields["framework_agreement"].queryset = agreements
+        if agreement is None or request is None:
+            return attrs
+        subsidiary = attrs.get("subsidiary") or getattr(self.instance, "subsidiary", None)
+        allowed = (
+            agreement.pk == getattr(self.instance, "framework_agreement_id", None)
+            or (
+                subsidiary is not None
+                and agreement.global_account_id == subsidiary.global_account_id
+            )
+            or framework_agreements_visible_to(request.user).filter(pk=agreement.pk).exists()
+        )
+        if not allowed:
+            raise serializers.ValidationError(
+                {"framework_agreement": ["Unknown framework agreement."]}
+            )
+        return attrs
 
     def validate_currency(self, value: str) -> str:
         return value.upper()
