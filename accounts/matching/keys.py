@@ -19,7 +19,6 @@ duplicate-customer detector in opportunities/conflicts.py.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -29,6 +28,8 @@ from django.db.models import Q
 from rapidfuzz.distance import OSA
 from stdnum.eu import vat as eu_vat
 from stdnum.exceptions import ValidationError as StdnumValidationError
+
+from gam.text import fold
 
 # Words that say nothing about which company it is.
 NOISE_WORDS = frozenset(
@@ -223,19 +224,10 @@ _DIGITS = re.compile(r"[0-9]+")
 _extract = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
 
 
-def _strip_accents(text: str) -> str:
-    # ß and ø have no decomposition; spell them out before dropping combining marks.
-    for plain, fancy in (("ss", "ß"), ("o", "ø"), ("O", "Ø"), ("ae", "æ"), ("l", "ł"), ("L", "Ł")):
-        text = text.replace(fancy, plain)
-    text = text.replace("đ", "d").replace("ı", "i").replace("œ", "oe")
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
 @lru_cache(maxsize=65536)
 def normalize_name(name: str) -> str:
     """'Volvia Sverige AB' -> 'volvia sverige'; 'The Bosch GmbH & Co. KG' -> 'bosch'."""
-    text = _join_initials(_NON_ALNUM.sub(" ", _strip_accents(name or "").lower()).strip())
+    text = _join_initials(_NON_ALNUM.sub(" ", fold(name or "")).strip())
     tokens = _strip_legal_forms(text.split())
     tokens = [_transliterate(t) for t in tokens if t not in NOISE_WORDS]
     return " ".join(tokens)[:200]
@@ -256,7 +248,7 @@ def _legal_form_terms() -> tuple[frozenset, int]:
     terms = set()
     raw = [" ".join(term) for _n, term in prepare_default_terms()] + list(SPELLED_LEGAL_FORMS)
     for term in raw:
-        text = _join_initials(_NON_ALNUM.sub(" ", _strip_accents(term).lower()).strip())
+        text = _join_initials(_NON_ALNUM.sub(" ", fold(term)).strip())
         tokens = tuple(text.split())
         if tokens and not (len(tokens) == 1 and tokens[0] in PLACE_WORDS):
             terms.add(tokens)

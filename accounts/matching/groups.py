@@ -1,0 +1,232 @@
+"""Group discovery: blocking keys, candidate pairs, clusters of one group and, inside a
+cluster, the records of one legal entity.
+
+Never all pairs. Each record carries blocking keys (``blocking_keys``, stored on the row as
+``match_keys``): its distinctive words (``w:``), their consonant skeletons for typos
+(``s:``), its joined name and joined neighbouring words (``j:``: Wal Mart / Walmart), its
+acronym or, for a short one-word name, the word itself (``a:``: IBM / International
+Business Machines), its registrable domain (``d:``) and the domain's label as a word, its
+registration key (``r:``). Two records are compared only when they share a key that at most
+``max_block(n)`` records carry (a word more frequent than that is no evidence of a group);
+a block larger than ``SMALL_BLOCK`` is compared as a sorted neighbourhood (each record with
+the ``WINDOW`` next ones in the order of their names), so its cost stays linear.
+
+Pairs scoring at least the group threshold are joined by union-find in descending order of
+score (Kruskal): a cluster's score is its weakest link, its evidence the links that made
+it. Inside a cluster, the pairs judged one legal entity (``model.same_entity``) make the
+entity sub-clusters.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+
+from accounts.matching import params
+from accounts.matching.model import Comparison, Record, compare
+from accounts.matching.names import analyze, domain_words, skeleton
+
+SMALL_BLOCK = 40  # blocks up to this size are compared pair by pair
+WINDOW = 12  # neighbours each record is compared with in a larger block
+MIN_BLOCK_CAP = 200
+
+
+def max_block(n: int) -> int:
+    """The largest block worth reading: a key carried by more records than this is too
+    common to be evidence (a word in one name of a thousand at 1M records)."""
+    return max(MIN_BLOCK_CAP, int(math.sqrt(max(n, 1))))
+
+
+def blocking_keys(name: str, registration_key: str = "", domain_key: str = "") -> list[str]:
+    parsed = analyze(name)
+    keys: set[str] = set()
+    words = [w for w in parsed.words if len(w) >= 2 and not w.isdigit()]
+    for word in words:
+        keys.add(f"w:{word}")
+        if len(word) >= 6:
+            keys.add(f"s:{skeleton(word)}")
+    if len(parsed.words) >= 2:
+        keys.add(f"j:{parsed.joined}")
+        for left, right in zip(parsed.words, parsed.words[1:], strict=False):
+            keys.add(f"j:{left}{right}")
+        if 2 <= len(parsed.acronym) <= 6:
+            keys.add(f"a:{parsed.acronym}")
+    elif len(words) == 1:
+        keys.add(f"j:{words[0]}")
+        if len(words[0]) <= 6:
+            keys.add(f"a:{words[0]}")
+    if domain_key:
+        keys.add(f"d:{domain_key}")
+        joined, stem = domain_words(domain_key)
+        if len(joined) >= 3:
+            keys.add(f"j:{joined}")
+            keys.add(f"w:{stem}")
+    if registration_key:
+        keys.add(f"r:{registration_key}")
+    return sorted(k[:100] for k in keys)
+
+
+def word_of(key: str) -> str | None:
+    return key[2:] if key.startswith("w:") else None
+
+
+def document_frequencies(key_counts: Iterable[tuple[str, int]]) -> dict[str, int]:
+    """{word: records carrying it} from (key, count) pairs; words carried once are left
+    out (the model reads a missing word as carried once)."""
+    return {key[2:]: count for key, count in key_counts if key.startswith("w:") and count > 1}
+
+
+# --- union-find ---------------------------------------------------------------------------
+
+
+class UnionFind:
+    def __init__(self) -> None:
+        self.parent: dict[int, int] = {}
+
+    def find(self, x: int) -> int:
+        parent = self.parent
+        root = x
+        while parent.get(root, root) != root:
+            root = parent[root]
+        while parent.get(x, x) != root:
+            parent[x], x = root, parent[x]
+        return root
+
+    def union(self, a: int, b: int) -> bool:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return False
+        if ra < rb:
+            ra, rb = rb, ra
+        self.parent[ra] = rb  # the smaller id is the root: the oldest record
+        return True
+
+
+# --- candidates and scores ----------------------------------------------------------------
+
+
+def candidate_pairs(block: list[Record]) -> Iterator[tuple[Record, Record]]:
+    if len(block) <= SMALL_BLOCK:
+        for i, a in enumerate(block):
+            for b in block[i + 1 :]:
+                yield a, b
+        return
+    ordered = sorted(block, key=lambda r: (r.parsed.joined, r.id))
+    for i, a in enumerate(ordered):
+        for b in ordered[i + 1 : i + 1 + WINDOW]:
+            yield a, b
+
+
+@dataclass
+class Link:
+    a: int
+    b: int
+    comparison: Comparison
+
+
+def score_pairs(
+    blocks: Iterable[list[Record]], df: dict[str, int], n: int, seen: set | None = None
+) -> Iterator[Link]:
+    """The pairs of the blocks at or above the group threshold (each pair once)."""
+    seen = set() if seen is None else seen
+    threshold = params.GROUP_THRESHOLD
+    for block in blocks:
+        for a, b in candidate_pairs(block):
+            if a.id == b.id:
+                continue
+            pair = (a.id, b.id) if a.id < b.id else (b.id, a.id)
+            if pair in seen:
+                continue
+            seen.add(pair)
+            if a.is_account and b.is_account:
+                continue  # two global accounts: not ours to join
+            comparison = compare(a, b, df, n)
+            if comparison.score >= threshold or comparison.same_entity:
+                yield Link(pair[0], pair[1], comparison)
+
+
+# --- clusters -----------------------------------------------------------------------------
+
+
+@dataclass
+class Cluster:
+    """Records of one group (``members``: ids; global accounts as negative ids)."""
+
+    members: list[int]
+    links: list[Link]  # the links that joined it, strongest first
+    entities: list[list[int]] = field(default_factory=list)  # subsidiaries of one entity
+
+    @property
+    def score(self) -> float:
+        return min(link.comparison.score for link in self.links) if self.links else 0.0
+
+    @property
+    def subsidiaries(self) -> list[int]:
+        return [m for m in self.members if m > 0]
+
+    @property
+    def accounts(self) -> list[int]:
+        return [-m for m in self.members if m < 0]
+
+    def evidence(self, limit: int = 6) -> list[str]:
+        seen: list[str] = []
+        for link in self.links:
+            for text in link.comparison.evidence:
+                if text not in seen:
+                    seen.append(text)
+        return seen[:limit]
+
+    def duplicates(self) -> list[list[int]]:
+        return [e for e in self.entities if len(e) > 1]
+
+
+def clusters_from_links(links: Iterable[Link]) -> list[Cluster]:
+    """Kruskal: links in descending score join components; a link whose ends are already
+    joined adds nothing. Entities: the same-entity links inside each cluster."""
+    ordered = sorted(links, key=lambda link: (-link.comparison.score, link.a, link.b))
+    groups = UnionFind()
+    entities = UnionFind()
+    used: list[Link] = []
+    nodes: set[int] = set()
+    for link in ordered:
+        nodes.update((link.a, link.b))
+        if link.comparison.same_entity:
+            entities.union(link.a, link.b)
+        if groups.union(link.a, link.b):
+            used.append(link)
+    members: dict[int, list[int]] = defaultdict(list)
+    for node in sorted(nodes):
+        members[groups.find(node)].append(node)
+    by_root: dict[int, list[Link]] = defaultdict(list)
+    for link in used:
+        by_root[groups.find(link.a)].append(link)
+    clusters = []
+    for root, ids in sorted(members.items()):
+        sub: dict[int, list[int]] = defaultdict(list)
+        for i in ids:
+            if i > 0:
+                sub[entities.find(i)].append(i)
+        clusters.append(Cluster(ids, by_root[root], sorted(sub.values())))
+    return clusters
+
+
+# --- in memory: the whole pipeline for a list of records ----------------------------------
+
+
+def discover(records: list[Record], *, keys_of: Callable | None = None) -> list[Cluster]:
+    """Clusters of a tenant held in memory (the evaluation, small tenants, tests). The
+    database scan (``opportunities`` detector) feeds the same functions from SQL."""
+    keys_of = keys_of or (lambda r: blocking_keys(r.name, r.registration_key, r.domain_key))
+    blocks: dict[str, list[Record]] = defaultdict(list)
+    counts: Counter = Counter()
+    for record in records:
+        for key in keys_of(record):
+            blocks[key].append(record)
+            counts[key] += 1
+    df = document_frequencies(counts.items())
+    n = len(records)
+    cap = max_block(n)
+    usable = (block for key, block in sorted(blocks.items()) if 1 < len(block) <= cap)
+    return clusters_from_links(score_pairs(usable, df, n))
