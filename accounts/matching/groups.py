@@ -25,8 +25,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from accounts.matching import params
+from accounts.matching.blocking import blocking_keys
 from accounts.matching.model import Comparison, Record, compare
-from accounts.matching.names import analyze, domain_words, skeleton
 
 SMALL_BLOCK = 40  # blocks up to this size are compared pair by pair
 WINDOW = 12  # neighbours each record is compared with in a larger block
@@ -37,35 +37,6 @@ def max_block(n: int) -> int:
     """The largest block worth reading: a key carried by more records than this is too
     common to be evidence (a word in one name of a thousand at 1M records)."""
     return max(MIN_BLOCK_CAP, int(math.sqrt(max(n, 1))))
-
-
-def blocking_keys(name: str, registration_key: str = "", domain_key: str = "") -> list[str]:
-    parsed = analyze(name)
-    keys: set[str] = set()
-    words = [w for w in parsed.words if len(w) >= 2 and not w.isdigit()]
-    for word in words:
-        keys.add(f"w:{word}")
-        if len(word) >= 6:
-            keys.add(f"s:{skeleton(word)}")
-    if len(parsed.words) >= 2:
-        keys.add(f"j:{parsed.joined}")
-        for left, right in zip(parsed.words, parsed.words[1:], strict=False):
-            keys.add(f"j:{left}{right}")
-        if 2 <= len(parsed.acronym) <= 6:
-            keys.add(f"a:{parsed.acronym}")
-    elif len(words) == 1:
-        keys.add(f"j:{words[0]}")
-        if len(words[0]) <= 6:
-            keys.add(f"a:{words[0]}")
-    if domain_key:
-        keys.add(f"d:{domain_key}")
-        joined, stem = domain_words(domain_key)
-        if len(joined) >= 3:
-            keys.add(f"j:{joined}")
-            keys.add(f"w:{stem}")
-    if registration_key:
-        keys.add(f"r:{registration_key}")
-    return sorted(k[:100] for k in keys)
 
 
 def word_of(key: str) -> str | None:
@@ -206,7 +177,7 @@ def clusters_from_links(links: Iterable[Link]) -> list[Cluster]:
     for root, ids in sorted(members.items()):
         sub: dict[int, list[int]] = defaultdict(list)
         for i in ids:
-            if i > 0:
+            if i >= 0:  # subsidiaries (0: a record being entered, not saved yet)
                 sub[entities.find(i)].append(i)
         clusters.append(Cluster(ids, by_root[root], sorted(sub.values())))
     return clusters

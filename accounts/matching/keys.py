@@ -29,6 +29,7 @@ from rapidfuzz.distance import OSA
 from stdnum.eu import vat as eu_vat
 from stdnum.exceptions import ValidationError as StdnumValidationError
 
+from accounts.matching.blocking import blocking_keys
 from gam.text import fold
 
 # Words that say nothing about which company it is.
@@ -357,18 +358,33 @@ class MatchingKeys:
     name_block: str
     registration_key: str
     domain_key: str
+    match_keys: str = ""  # group discovery's blocking keys, " k1 k2 ... "
+
+
+def join_keys(keys: list[str]) -> str:
+    """Blocking keys as stored: space separated, a space at each end (so that a LIKE
+    '% key %' finds one without a database array)."""
+    return f" {' '.join(keys)} " if keys else ""
 
 
 def matching_keys(
     *, name: str, registration_number: str = "", website: str = "", country_code: str = ""
 ) -> MatchingKeys:
     key = normalize_name(name)
+    registration = normalize_registration(registration_number, country_code)
+    domain = registrable_domain(website)
     return MatchingKeys(
         name_key=key,
         name_block=name_block(key),
-        registration_key=normalize_registration(registration_number, country_code),
-        domain_key=registrable_domain(website),
+        registration_key=registration,
+        domain_key=domain,
+        match_keys=join_keys(blocking_keys(name, registration, domain)),
     )
+
+
+def account_match_keys(name: str, website: str = "") -> str:
+    """The stored blocking keys of a global account (its name and website)."""
+    return join_keys(blocking_keys(name, "", registrable_domain(website)))
 
 
 def names_match(a_key: str, b_key: str) -> bool:

@@ -388,7 +388,7 @@ class Name:
 
 def _strip_forms(tokens: list[str]) -> tuple[list[str], str]:
     """Legal forms off both ends (repeatedly: 'GmbH & Co. KG', 'AB (publ)', 'Oy ... Ab'),
-    never the whole name; the innermost form at the end wins, else the one at the start."""
+    never the whole name; the outermost form at the end wins, else the one at the start."""
     found_end = found_start = ""
     changed = True
     while changed and len(tokens) > 1:
@@ -396,7 +396,8 @@ def _strip_forms(tokens: list[str]) -> tuple[list[str], str]:
         for n in range(min(_LONGEST_FORM, len(tokens) - 1), 0, -1):
             short = LEGAL_FORMS.get(tuple(tokens[-n:]))
             if short is not None:
-                tokens, found_end, changed = tokens[:-n], short, True
+                # the outermost form is the entity's ("ScaniaCV AB": AB, not CV)
+                tokens, found_end, changed = tokens[:-n], found_end or short, True
                 break
     if len(tokens) > 1:
         for n in range(min(_LONGEST_FORM, len(tokens) - 1), 0, -1):
