@@ -243,7 +243,7 @@ def subsidiaries_for_list(user: User) -> QuerySet[Subsidiary]:
 def subsidiaries_for_api(user: User) -> QuerySet[Subsidiary]:
     """``subsidiaries_for_list`` joined only with what the API reads (the country's code, the
     account's GAM id), not the owner's and GAM's rows the pages show: each joined row is a
-    model instance to build (issue 7)."""
+    model instance to build."""
     return (
         subsidiaries_for_list(user).select_related(None).select_related("country", "global_account")
     )

@@ -1,5 +1,5 @@
 """Authentication that loads the user's tenant with the user: every tenant page and endpoint
-reads it (currency, name), and a lazy load was one more query per request (issue 7)."""
+reads it (currency, name), and a lazy load was one more query per request."""
 
 from __future__ import annotations
 

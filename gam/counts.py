@@ -1,16 +1,16 @@
 """Exact list counts and dashboard figures, kept in the cache until the tenant's data changes.
 
-The ``COUNT(*)`` of a large list is the largest part of its page (issue 7: 25-35 ms of the
-500k opportunities even as an index-only scan, 60 ms of 1M activities), and every page of
-one list asks the same number again; the tenant dashboard of a user who sees everything
-groups every opportunity of the tenant (0.9 s at 500k). So these results are cached under
-the tenant's *data version*, a random token that every write through a tenant-owned model
-replaces: a save or delete of a row (``gam.tenancy.TenantOwnedModel``), a queryset
-``update`` / ``delete`` / ``bulk_create`` / ``bulk_update`` of the tenant managers, and
-many-to-many changes. The version is replaced at once (so the writing transaction reads its
-own counts) and again on commit (so a count read by another transaction before the commit is
-not kept). Writes that bypass the managers (raw SQL) call ``bump_data_version`` themselves;
-``COUNT_CACHE_SECONDS`` bounds what a missed one could cost.
+The ``COUNT(*)`` of a large list is the largest part of its page, even as an index-only
+scan, and every page of one list asks the same number again; the tenant dashboard of a user
+who sees everything groups every opportunity of the tenant (figures in bench/results). So
+these results are cached under the tenant's *data version*, a random token that every write
+through a tenant-owned model replaces: a save or delete of a row
+(``gam.tenancy.TenantOwnedModel``), a queryset ``update`` / ``delete`` / ``bulk_create`` /
+``bulk_update`` of the tenant managers, and many-to-many changes. The version is replaced at
+once (so the writing transaction reads its own counts) and again on commit (so a count read
+by another transaction before the commit is not kept). Writes that bypass the managers (raw
+SQL) call ``bump_data_version`` themselves; ``COUNT_CACHE_SECONDS`` bounds what a missed one
+could cost.
 
 The key is the query's SQL and parameters, which hold the user's sharing filter, the list's
 filters and the search: two users see one cached count only when they see the same rows (and
@@ -33,7 +33,7 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
-from gam.tenancy import current_tenant_id_or_none
+from gam.context import current_tenant_id_or_none
 
 try:  # the cache is Redis when REDIS_URL is set
     from redis.exceptions import RedisError

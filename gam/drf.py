@@ -32,8 +32,8 @@ class IdsFirstPaginationMixin:
     rows with their related objects and annotations for those ids only. In one query, with
     row-level security each joined tenant table (country, stage, account, user) divides
     PostgreSQL's row estimate by the number of tenants: it joins every matching row of the
-    tenant and sorts them instead of reading 50 ids from the (tenant, order) index (issue 7:
-    500k opportunities 11 s; 3,464 Swedish subsidiaries 108 ms -> see the README)."""
+    tenant and sorts them instead of reading 50 ids from the (tenant, order) index (figures
+    in bench/results)."""
 
     def paginate_queryset(self, queryset):
         ids = super().paginate_queryset(queryset.values_list("pk", flat=True))

@@ -43,8 +43,8 @@ from accounts.models import Contact, GlobalAccount, Subsidiary
 from gam import search
 from gam.audit import audit
 from gam.import_files import FileError, parse_file
-from gam.models import Country, ExchangeRate, ImportJob, User
-from gam.tenancy import current_tenant, current_tenant_id
+from gam.models import Country, ExchangeRate, ImportJob, User, current_tenant
+from gam.tenancy import current_tenant_id
 from opportunities.models import (
     CreditSplit,
     Opportunity,

@@ -3,8 +3,8 @@
 A filter like ``owner = u OR subsidiary_id IN (SELECT ...) OR global_account_id IN (SELECT
 ...)`` makes PostgreSQL test every row of the tenant against hashed subplans (a sequential
 scan). Written ``subsidiary_id = ANY(ARRAY(SELECT ...))`` the subquery runs once as an
-init plan and each branch becomes an index condition, ORed as bitmaps (issue 7: the rep's
-500k-opportunity count 300 ms -> 96 ms). Same rows either way; other databases get ``IN``.
+init plan and each branch becomes an index condition, ORed as bitmaps. Same rows either
+way; other databases get ``IN``.
 """
 
 from __future__ import annotations

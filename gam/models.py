@@ -11,7 +11,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from gam.tenancy import TenantManager, TenantOwnedModel
+from gam.counts import bump_data_version
+from gam.tenancy import TenantManager, TenantOwnedModel, current_tenant_id
 
 currency_code_validator = RegexValidator(
     r"^[A-Z]{3}$", _("Use a three-letter ISO 4217 code such as EUR, SEK or USD.")
@@ -33,6 +34,11 @@ class Tenant(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+def current_tenant() -> Tenant:
+    """The tenant in context, read from the database (raises with none in context)."""
+    return Tenant.objects.get(pk=current_tenant_id())
 
 
 class UserManager(BaseUserManager):
@@ -103,8 +109,6 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def delete(self, *args, **kwargs):
         # Their records lose their owner (SET NULL): owner-filtered list counts change.
-        from gam.counts import bump_data_version
-
         result = super().delete(*args, **kwargs)
         bump_data_version(self.tenant_id)
         return result

@@ -1,6 +1,7 @@
 """Demo data of the platform core: the demo tenant, its countries, rates and users.
 
-``seed_demo`` calls this first, then each app's ``seed`` module in order (see the command).
+``seed_demo`` calls this first, then the steps the apps register
+(``gam.lifecycle.register_demo_seed``).
 """
 
 from __future__ import annotations

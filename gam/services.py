@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from gam.audit import audit
+from gam.lifecycle import tenant_created, tenant_purge_order
 from gam.models import Country, Tenant, User
 from gam.tenancy import tenant_context
 
@@ -17,16 +18,15 @@ class SlugTaken(ValueError):
 def tenant_create(
     *, name: str, slug: str, admin_email: str, admin_password: str, currency: str = "EUR"
 ) -> Tenant:
-    """A tenant with its default sales stages and its first tenant admin."""
-    from opportunities.services import stages_create_defaults
-
+    """A tenant with its first tenant admin, and what the apps add to a new tenant (the
+    default sales stages): ``gam.lifecycle.tenant_created``."""
     if Tenant.objects.filter(slug=slug).exists():
         raise SlugTaken(f"A tenant with slug {slug!r} already exists.")
     if User.objects.filter(email=admin_email.lower()).exists():
         raise ValueError(f"A user with email {admin_email!r} already exists.")
     tenant = Tenant.objects.create(name=name, slug=slug, currency=currency.upper())
     with tenant_context(tenant):
-        stages_create_defaults()
+        tenant_created.send(sender=Tenant, tenant=tenant)
         admin = User.objects.create_user(
             admin_email, admin_password, tenant=tenant, is_tenant_admin=True, name="Admin"
         )
@@ -39,13 +39,10 @@ def tenant_delete(*, tenant: Tenant) -> None:
     """Delete a tenant and everything it owns (platform operators and ``seed_demo --reset``).
 
     Sales records protect their subsidiary, stage and country from deletion one by one, so
-    they go first, then the customers, then the tenant with everything that cascades."""
-    from accounts.models import Subsidiary
-    from opportunities.models import Activity, Campaign, Lead, Opportunity
-    from teams.models import TeamMembership
-
+    the apps' protecting rows go first (``gam.lifecycle.register_tenant_purge``), then the
+    tenant with everything that cascades."""
     with tenant_context(tenant):
-        for model in (Opportunity, Activity, Campaign, Lead, TeamMembership, Subsidiary):
+        for model in tenant_purge_order():
             model.objects.all().delete()
         tenant.delete()
 

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from gam import audit_views, views
 from gam.forms_auth import EmailAuthenticationForm
+from reporting.views import home
 
 settings_patterns = [
     path("", views.settings_home, name="settings_home"),
@@ -27,7 +28,7 @@ settings_patterns = [
 ]
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", home, name="home"),
     path(
         "login/",
         auth_views.LoginView.as_view(

@@ -1,10 +1,9 @@
-"""Pages of the platform core: home and the tenant-admin settings for users, countries and
+"""Pages of the platform core: the tenant-admin settings for users, countries and
 exchange rates."""
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.db.models import ProtectedError, Q
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -17,15 +16,6 @@ from gam.exports import csv_response, rows_in_tenant
 from gam.forms import CountryForm, ExchangeRateForm, UserForm
 from gam.models import AuditLogEntry, Country, ExchangeRate
 from gam.pages import get_or_404, paginate, tenant_admin_required
-
-
-@login_required
-def home(request):
-    if request.user.tenant_id is None:
-        return redirect("admin:index")
-    from reporting.selectors import home_summary
-
-    return render(request, "gam/home.html", {"summary": home_summary(request.user)})
 
 
 @tenant_admin_required

@@ -76,7 +76,7 @@ def opportunities_visible_to(user: User) -> QuerySet[Opportunity]:
 def opportunities_for_api(user: User) -> QuerySet[Opportunity]:
     """What the API shows of the opportunities the user sees: the serializer reads ids, the
     stage's slug and the countries' codes only, so only those are joined (a page of 50 with
-    every related row was half of the list's time, issue 7)."""
+    every related row was half of the list's time)."""
     return (
         visible_records(user, Opportunity.objects.all())
         .select_related("stage", "country")
@@ -178,7 +178,7 @@ def activities_visible_to(user: User) -> QuerySet[Activity]:
 def activities_for_api(user: User) -> QuerySet[Activity]:
     """What the API shows of the activities the user sees: ids and the country's code, so
     only the country is joined (each joined row is a model instance to build: the pages'
-    five joins were a third of a 50-row page's time, issue 7)."""
+    five joins were a third of a 50-row page's time)."""
     return visible_records(user, Activity.objects.all()).select_related("country")
 
 

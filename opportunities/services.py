@@ -32,9 +32,8 @@ from accounts.models import FrameworkAgreement, Subsidiary
 from gam import search
 from gam.audit import audit
 from gam.concurrency import save_if_current
-from gam.models import Country, User
+from gam.models import Country, User, current_tenant
 from gam.selectors import exchange_rate_on
-from gam.tenancy import current_tenant
 from opportunities import selectors
 from opportunities.conflict_queue import queue_conflict_check
 from opportunities.models import (

@@ -221,7 +221,7 @@ def white_space(user: User, account: GlobalAccount, *, now=None) -> list[str]:
     since = (now or timezone.now()) - timedelta(days=WHITE_SPACE_ACTIVITY_DAYS)
     in_country = {"global_account": account, "country": OuterRef("pk")}
     # visible_records, not records_at_account: per country the sharing filter's index
-    # bitmaps are the faster plan (measured: 18 ms against 138 ms for the account alone).
+    # bitmaps are the faster plan (bench/results: the account alone read far more rows).
     open_opps = visible_records(
         user, Opportunity.objects.filter(status=OpportunityStatus.OPEN, **in_country)
     )

@@ -1,15 +1,16 @@
-"""Dashboard pages and their CSV exports. Thin: figures from reporting/figures.py (which
-counts only what the user may see), charts from reporting/charts.py."""
+"""The home page, dashboard pages and their CSV exports. Thin: figures from
+reporting/figures.py (which counts only what the user may see), charts from reporting/charts.py."""
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from gam.exports import csv_response
 from reporting import charts, figures
+from reporting.selectors import home_summary
 
 
 def _currency(request) -> str:
@@ -21,6 +22,15 @@ def _account_header(request, account_id: int) -> figures.AccountHeader:
     if header is None:
         raise Http404
     return header
+
+
+@login_required
+def home(request):
+    """The start page: what needs the user today. Platform operators (no tenant) go to the
+    admin."""
+    if request.user.tenant_id is None:
+        return redirect("admin:index")
+    return render(request, "reporting/home.html", {"summary": home_summary(request.user)})
 
 
 @login_required

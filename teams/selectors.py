@@ -147,7 +147,7 @@ def account_records_visible_filter(user: User) -> Q:
     subsidiary see what is at it."""
     # Each branch is a condition on a column of the record itself (one of a small id list,
     # see gam.lookups), not an OR across a join: PostgreSQL reads each branch from an index
-    # and ORs the bitmaps instead of scanning every record of the tenant (issue 7).
+    # and ORs the bitmaps instead of scanning every record of the tenant.
     return (
         Q(owner=user)
         | Q(in_subquery("subsidiary_id", _own_subsidiary_ids(user)))
@@ -182,8 +182,7 @@ def records_at_account(user: User, queryset: QuerySet, account: GlobalAccount) -
     """``visible_records`` of the records at one global account. Whoever sees the account
     whole (``global_accounts_of_team``: its team, the tenant admin) sees every record at it,
     so for them the filter is the account alone and PostgreSQL reads the newest rows from the
-    (tenant, account, order) index instead of every visible row of the account, sorted
-    (issue 7: the GAM's recent activity at an account of 10,601 activities 42 -> 5 ms).
+    (tenant, account, order) index instead of every visible row of the account, sorted.
     An account read by ``mark_seen_whole`` saves the check's query."""
     queryset = queryset.filter(global_account=account)
     if getattr(account, "_seen_whole_by", None) == user.pk or user.is_tenant_admin:
@@ -195,8 +194,8 @@ def records_at_account(user: User, queryset: QuerySet, account: GlobalAccount) -
 
 def records_at_accounts_of_team(user: User, queryset: QuerySet) -> QuerySet:
     """The records at the accounts the user sees whole (all of each such account's records):
-    one index condition instead of the three-branch sharing filter (issue 7: the rep's "my
-    accounts" 78 -> 45 ms, loaded machine). The tenant admin sees everything."""
+    one index condition instead of the three-branch sharing filter. The tenant admin sees
+    everything."""
     if user.is_tenant_admin:
         return queryset
     return queryset.filter(in_subquery("global_account_id", _account_ids_with_perm(user, VIEW)))

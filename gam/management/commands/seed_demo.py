@@ -1,10 +1,8 @@
-import importlib
-import importlib.util
-
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from gam import seed
+from gam.lifecycle import demo_seed_steps
 from gam.models import Tenant
 from gam.services import tenant_delete
 from gam.tenancy import tenant_context
@@ -30,26 +28,10 @@ class Command(BaseCommand):
                 ctx = seed.seed_platform()
                 with tenant_context(ctx.tenant):
                     seed.seed_markets(ctx)
-                    for step in self.app_steps():
+                    for step in demo_seed_steps():
                         step(ctx)
             self.stdout.write(self.style.SUCCESS(f"Seeded demo tenant {ctx.tenant.name}."))
         self.print_logins()
-
-    # Each app adds its part of the demo in a module with a ``seed(ctx)`` function; listed
-    # in dependency order. A module that does not exist (yet) is skipped.
-    SEED_MODULES = [
-        "accounts.seed",
-        "opportunities.seed",
-        "accounts.plan_seed",
-        "opportunities.conflict_seed",
-    ]
-
-    def app_steps(self):
-        steps = []
-        for name in self.SEED_MODULES:
-            if importlib.util.find_spec(name) is not None:
-                steps.append(importlib.import_module(name).seed)
-        return steps
 
     def print_logins(self):
         self.stdout.write("")
