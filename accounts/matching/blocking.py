@@ -30,6 +30,11 @@ def blocking_keys(name: str, registration_key: str = "", domain_key: str = "") -
         keys.add(f"j:{words[0]}")
         if len(words[0]) <= 6:
             keys.add(f"a:{words[0]}")
+    if words:
+        # the name's word set: distinct word sets per word are its document frequency
+        # (``groups.word_frequencies``), so a brand's many national companies named
+        # "Brand" + legal form count once
+        keys.add("n:" + ".".join(sorted(words)))
     if domain_key:
         keys.add(f"d:{domain_key}")
         joined, stem = domain_words(domain_key)

@@ -20,7 +20,7 @@ entity sub-clusters.
 from __future__ import annotations
 
 import math
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -41,6 +41,21 @@ def max_block(n: int) -> int:
 
 def word_of(key: str) -> str | None:
     return key[2:] if key.startswith("w:") else None
+
+
+def word_frequencies(keyed: Iterable[list[str]]) -> dict[str, int]:
+    """{word: distinct word sets carrying it} from each record's keys, words carried by one
+    word set left out. A word's frequency is that of the names it appears in, not of the
+    records: "Siemens AG", "Siemens plc" and "Siemens S.A.S." are one name ("siemens")
+    entered by three countries, which says nothing about how common the word is; "Fyns Byg",
+    "Nordic Byg" and "Jensen Byg" are three."""
+    names: dict[str, set[str]] = defaultdict(set)
+    for keys in keyed:
+        signature = next((k for k in keys if k.startswith("n:")), "")
+        for key in keys:
+            if key.startswith("w:"):
+                names[key[2:]].add(signature)
+    return {word: len(sigs) for word, sigs in names.items() if len(sigs) > 1}
 
 
 def document_frequencies(key_counts: Iterable[tuple[str, int]]) -> dict[str, int]:
@@ -191,12 +206,13 @@ def discover(records: list[Record], *, keys_of: Callable | None = None) -> list[
     database scan (``opportunities`` detector) feeds the same functions from SQL."""
     keys_of = keys_of or (lambda r: blocking_keys(r.name, r.registration_key, r.domain_key))
     blocks: dict[str, list[Record]] = defaultdict(list)
-    counts: Counter = Counter()
+    keyed = []
     for record in records:
-        for key in keys_of(record):
+        keys = keys_of(record)
+        keyed.append(keys)
+        for key in keys:
             blocks[key].append(record)
-            counts[key] += 1
-    df = document_frequencies(counts.items())
+    df = word_frequencies(keyed)
     n = len(records)
     cap = max_block(n)
     usable = (block for key, block in sorted(blocks.items()) if 1 < len(block) <= cap)

@@ -54,7 +54,19 @@ _COMMON = (
     "associate brothers family son sons & store markets market farm agri textile fashion "
     "home house hotel travel security safety clean service facility print printing "
     "mining marine shipping port airline air rail bus fleet leasing rental sales "
-    "solutions systems services technologies products industries partners"
+    "solutions systems services technologies products industries partners "
+    # the same in the languages national companies are named in
+    "bau bygg byg rakennus construcciones costruzioni construcoes budownictwo "
+    "palvelut tjenester dienstleistungen servizi servicios serwis servicos "
+    "logistik logistikk logistica logistique spedycja spedition transporte trasporti "
+    "konepaja maskin maschinenbau meccanica mecanica mekaniska verkstad werkzeug "
+    "systemy sistemas sistemi systeme handel comercial commerciale industrie industria "
+    "technik tecnologia teknik tekniikka elektro elektrik electrica energia energie "
+    "lebensmittel livsmedel alimentos alimentari beratung consult konsult versicherung "
+    "banca banco sparkasse nord norte sud sur syd ost est ouest west pohjois etela "
+    "impianti installationen instalaciones metall metalli stahl acciai papier papel "
+    "chemie quimica kemi pharma farma medizin medica auto automobile fahrzeug "
+    "immobilien inmobiliaria immobiliare fastigheter kiinteisto hotel hotels reise viaggi"
 )
 # stemmed as the words of names are ("Solutions" -> "solution")
 BACKGROUND = {stem(word): 1 / 100 for word in _COMMON.split(" ") if word}
@@ -180,10 +192,12 @@ def compare_names(a: Name, b: Name) -> NameMatch:
     match = _pair_words(a.words, b.words)
     if match.level in ("equal", "equal_typo"):
         return match
-    # One name is the other's initials: IBM / International Business Machines.
+    # One name is (or holds) the other's initials: IBM / International Business Machines,
+    # "Nihon IBM" / "Intl Business Machines".
     for x, y in ((a, b), (b, a)):
-        if len(x.words) == 1 and 2 <= len(x.words[0]) <= 6 and x.words[0] == y.acronym:
-            return NameMatch("acronym", [x.words[0]], [], [], [])
+        acronym = y.acronym
+        if 2 <= len(acronym) <= 6 and acronym in x.words and len(x.words) <= 2:
+            return NameMatch("acronym", [acronym], [], [w for w in x.words if w != acronym], [])
     # The whole name joined: "Wal Mart Store" / "Walmart" share nothing word by word.
     if match.level == "none" and a.joined == b.joined and len(a.joined) >= 5:
         return NameMatch("equal", [a.joined], [], [], [], joined=True)
@@ -203,13 +217,19 @@ def word_u(word: str, df: dict[str, int], n: int) -> float:
     records beyond ``params.GROUP_ALLOWANCE`` of them (the records of its own group, which
     make a brand look common in a small tenant), never below its frequency in company names
     at large (``background``)."""
-    return max(background(word), (df.get(word, 1) - params.GROUP_ALLOWANCE) / n)
+    return max(background(word), (df.get(word, 1) - params.GROUP_ALLOWANCE) / max(n, params.MIN_N))
 
 
 def _tf_weight(words: list[str], df: dict[str, int], n: int) -> float:
-    """The term-frequency adjustment of a name level, in bits: the rarest shared word's u
-    against ``params.TF_REFERENCE`` (the u the level weights stand for)."""
-    u = min(word_u(w, df, n) for w in words)
+    """The term-frequency adjustment of a name level, in bits: the u of the shared words
+    against ``params.TF_REFERENCE`` (the u the level weights stand for). The rarest word
+    counts fully, each further one by the square root of its u (words of one name are not
+    independent: "General Electric" is rarer than "General" or "Electric", but not by
+    their product)."""
+    us = sorted(word_u(w, df, n) for w in words)
+    u = us[0]
+    for other in us[1:]:
+        u *= math.sqrt(other)
     return min(params.TF_MAX, max(params.TF_MIN, -math.log2(u / params.TF_REFERENCE)))
 
 
@@ -219,12 +239,12 @@ def _domain_level(a: Record, b: Record, an: Name, bn: Name) -> str:
             return "equal"
         if domain_words(a.domain_key)[0] == domain_words(b.domain_key)[0]:
             return "label"  # volvia.de / volvia.fr
-    for rec, other in ((a, bn), (b, an)):
+    for rec, own, other in ((a, an, bn), (b, bn, an)):
         joined, label = domain_words(rec.domain_key)
-        if len(joined) >= 3 and (
-            joined == other.joined or label in other.words or joined == other.acronym
-        ):
-            return "label_name"  # volvia.com ~ "Volvia Nederland BV"
+        if len(joined) < 3 or joined in (own.joined, own.acronym) or label in own.words:
+            continue  # the domain only repeats its own name: no evidence beyond the name
+        if joined in (other.joined, other.acronym) or label in other.words:
+            return "label_name"  # dhl.com for "Deutsche Post AG" ~ "DHL Express"
     if a.domain_key and b.domain_key:
         return "differ"
     return "missing"
@@ -255,7 +275,9 @@ def compare(a: Record, b: Record, df: dict[str, int], n: int) -> Comparison:
         score += _tf_weight(names.shared, df, n)
         # Distinctive words only one of the two names has: the rarer, the likelier another
         # company ("Nordic Steel" / "Nordic Stone").
-        extras = names.extra_a + names.extra_b
+        # Only when both names have words of their own: one name holding more words than
+        # the other ("Sandvik" / "AB Sandvik Coromant") is how subsidiaries are named.
+        extras = names.extra_a + names.extra_b if names.extra_a and names.extra_b else []
         if extras:
             rare = min(_tf_weight([w], df, n) for w in extras)
             score -= params.EXTRA_WORD_PENALTY * max(rare, 0.0)

@@ -95,7 +95,8 @@ REGION_WORDS = _wordset(
 )
 NOISE_WORDS = _wordset(
     "the and und och og et of de der die das la le les el il lo del des du van von y e "
-    "group groupe gruppe grupo gruppo groep koncern konzern koncernen holding holdings "
+    "group groupe gruppe grupo gruppo groep gruppen koncern konzern koncernen konsern "
+    "konserni holding holdings koninklijke compagnie cie compania companhia compagnia "
     "company companies co corporation incorporated inc limited ltd mbh gmbh llc "
     "in i en"
 )
@@ -179,6 +180,12 @@ EXTRA_LEGAL_FORMS = (
     "limited liability company",
     "abp",
     "oyj",
+    "aktiebolaget",
+    "sa de cv",
+    "sab de cv",
+    "sapi de cv",
+    "s de rl de cv",
+    "sa de rl",
 )
 # One legal form spelled in several ways -> its short form, so "Aktiebolag" and "AB" agree.
 LEGAL_FORM_SHORT = {
@@ -213,6 +220,10 @@ LEGAL_FORM_SHORT = {
     "corporation": "corp",
     "company": "co",
     "abp": "oyj",
+    "aktiebolaget": "ab",
+    "sa de cv": "sadecv",
+    "sab de cv": "sadecv",
+    "sapi de cv": "sadecv",
 }
 # The countries a legal form belongs to (ISO codes), from cleanco's country table, where
 # the country names are spelled as below.
@@ -346,7 +357,7 @@ def stem(word: str) -> str:
     """Plural and transliteration: 'stores' -> 'store', 'industries' -> 'industry',
     'mueller' -> 'muller'. Digits and short words are kept as they are."""
     word = ABBREVIATIONS.get(word, word)
-    if len(word) > 4 and word.isalpha():
+    if len(word) > 3 and word.isalpha():
         if word.endswith("ies"):
             word = word[:-3] + "y"
         elif word.endswith("s") and not word.endswith(("ss", "us", "is")):
@@ -412,6 +423,8 @@ def _strip_forms(tokens: list[str]) -> tuple[list[str], str]:
 def analyze(name: str) -> Name:
     tokens = _fold_text(name or "").split()
     tokens = [t for t in tokens if t not in ("and", "the", "och", "und")] or tokens
+    if len(tokens) > 1 and tokens[0].endswith("aktiebolaget"):
+        tokens = tokens[1:]  # "Telefonaktiebolaget LM Ericsson": a legal form in a compound
     tokens, legal_form = _strip_forms(tokens)
     words: list[str] = []
     countries: set[str] = set()
@@ -430,8 +443,8 @@ def analyze(name: str) -> Name:
             countries.add(COUNTRY_WORDS[token])
             continue
         if token in REGION_WORDS and len(tokens) > 1:
+            # kept as a (common) word too: "Nordic Byg" is not the name "Byg"
             regions.add(token)
-            continue
         expanded = ABBREVIATIONS.get(token, token)
         if expanded in NOISE_WORDS and len(tokens) > 1:
             continue
