@@ -43,4 +43,5 @@ def blocking_keys(name: str, registration_key: str = "", domain_key: str = "") -
             keys.add(f"w:{stem}")
     if registration_key:
         keys.add(f"r:{registration_key}")
-    return sorted(k[:100] for k in keys)
+    # The word set first: the scan reads it as the record's signature (``arr[1]``).
+    return sorted((k[:100] for k in keys), key=lambda k: (not k.startswith("n:"), k))

@@ -20,7 +20,7 @@ keys are grouped in Python.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.db import connection
@@ -29,9 +29,9 @@ from accounts.matching.blocking import blocking_keys
 from accounts.matching.groups import (
     Cluster,
     clusters_from_links,
-    document_frequencies,
     max_block,
     score_pairs,
+    word_frequencies,
 )
 from accounts.matching.keys import normalize_registration, registrable_domain
 from accounts.matching.model import Record
@@ -104,10 +104,10 @@ def load_records(ids: Iterable[int]) -> dict[int, Record]:
 # --- the full scan ------------------------------------------------------------------------
 
 _KEYED = """
-    SELECT id, unnest(string_to_array(btrim(match_keys), ' ')) AS k
+    SELECT id, string_to_array(btrim(match_keys), ' ') AS arr
       FROM accounts_subsidiary WHERE tenant_id = %s AND match_keys <> ''
     UNION ALL
-    SELECT -id, unnest(string_to_array(btrim(match_keys), ' '))
+    SELECT -id, string_to_array(btrim(match_keys), ' ')
       FROM accounts_globalaccount WHERE tenant_id = %s AND match_keys <> ''
 """
 
@@ -116,8 +116,9 @@ def _key_groups_sql(tenant_id: int, cap: int):
     """(key, count, ids or None) of every key at least two records carry; the ids only for
     blocks of at most ``cap`` records."""
     sql = (
-        f"SELECT k, count(*), CASE WHEN count(*) <= %s THEN array_agg(id) END "
-        f"FROM ({_KEYED}) keyed GROUP BY k HAVING count(*) > 1"
+        "SELECT k, count(*), CASE WHEN count(*) <= %s THEN array_agg(id) END "
+        f"FROM (SELECT id, unnest(arr) AS k FROM ({_KEYED}) keyed) unnested "
+        "GROUP BY k HAVING count(*) > 1"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [cap, tenant_id, tenant_id])
@@ -125,14 +126,30 @@ def _key_groups_sql(tenant_id: int, cap: int):
             yield from rows
 
 
+def _word_frequencies_sql(tenant_id: int) -> dict[str, int]:
+    """``groups.word_frequencies`` in SQL: distinct word sets (the first key) per word."""
+    sql = (
+        "SELECT substr(k, 3), count(*) FROM (SELECT DISTINCT k, arr[1] AS sig "
+        f"FROM (SELECT arr, unnest(arr) AS k FROM ({_KEYED}) keyed) unnested "
+        "WHERE k LIKE 'w:%%') pairs GROUP BY k HAVING count(*) > 1"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [tenant_id, tenant_id])
+        return dict(cursor.fetchall())
+
+
+def _keyed_python() -> Iterator[tuple[int, list[str]]]:
+    for pk, keys in Subsidiary.objects.exclude(match_keys="").values_list("id", "match_keys"):
+        yield pk, _split(keys)
+    for pk, keys in GlobalAccount.objects.exclude(match_keys="").values_list("id", "match_keys"):
+        yield -pk, _split(keys)
+
+
 def _key_groups_python(cap: int):
     blocks: dict[str, list[int]] = defaultdict(list)
-    for pk, keys in Subsidiary.objects.exclude(match_keys="").values_list("id", "match_keys"):
-        for key in _split(keys):
+    for pk, keys in _keyed_python():
+        for key in keys:
             blocks[key].append(pk)
-    for pk, keys in GlobalAccount.objects.exclude(match_keys="").values_list("id", "match_keys"):
-        for key in _split(keys):
-            blocks[key].append(-pk)
     for key, ids in blocks.items():
         if len(ids) > 1:
             yield key, len(ids), ids if len(ids) <= cap else None
@@ -148,13 +165,14 @@ def scan_clusters(progress: Progress | None = None) -> Discovery:
         if connection.vendor == "postgresql"
         else _key_groups_python(cap)
     )
-    counts: list[tuple[str, int]] = []
     blocks: list[list[int]] = []
-    for key, count, ids in groups:
-        counts.append((key, count))
+    for _key, _count, ids in groups:
         if ids is not None:
             blocks.append(sorted(set(ids)))
-    df = document_frequencies(counts)
+    if connection.vendor == "postgresql":
+        df = _word_frequencies_sql(tenant_id)
+    else:
+        df = word_frequencies(keys for _pk, keys in _keyed_python())
     wanted = {i for block in blocks for i in block}
     records = load_records(wanted)
     if progress:
@@ -170,30 +188,37 @@ def scan_clusters(progress: Progress | None = None) -> Discovery:
 _ARRAY = "string_to_array(btrim(match_keys), ' ')"
 
 
-def _counts(keys: list[str], cap: int) -> dict[str, int]:
-    """How many records of the tenant carry each key, counted up to ``cap + 1`` (a key
-    above the cap is too common to block on; its exact count does not matter)."""
+def _counts(keys: list[str], cap: int) -> dict[str, tuple[int, int]]:
+    """For each key: how many records of the tenant carry it and in how many distinct word
+    sets (the word frequency), both counted over at most ``cap + 1`` records (a key above
+    the cap is too common to block on; its exact count does not matter)."""
     if not keys:
         return {}
     tenant_id = current_tenant_id()
     if connection.vendor != "postgresql":
-        found: Counter = Counter()
+        rows: Counter = Counter()
+        sigs: dict[str, set] = defaultdict(set)
         wanted = set(keys)
-        for model in (Subsidiary, GlobalAccount):
-            for (stored,) in model.objects.exclude(match_keys="").values_list("match_keys"):
-                found.update(wanted.intersection(_split(stored)))
-        return {k: min(found[k], cap + 1) for k in keys}
+        for _pk, stored in _keyed_python():
+            for key in wanted.intersection(stored):
+                rows[key] += 1
+                sigs[key].add(stored[0])
+        return {k: (min(rows[k], cap + 1), len(sigs[k])) for k in keys}
     sql = f"""
-        SELECT k,
-          (SELECT count(*) FROM (SELECT 1 FROM accounts_subsidiary
-             WHERE tenant_id = %s AND {_ARRAY} @> ARRAY[k] LIMIT %s) s)
-          + (SELECT count(*) FROM (SELECT 1 FROM accounts_globalaccount
-             WHERE tenant_id = %s AND {_ARRAY} @> ARRAY[k] LIMIT %s) g)
-        FROM unnest(%s::text[]) k
+        SELECT k, count(*), count(DISTINCT sig) FROM (
+          SELECT k, sig FROM unnest(%s::text[]) k, LATERAL (
+            (SELECT ({_ARRAY})[1] AS sig FROM accounts_subsidiary
+              WHERE tenant_id = %s AND {_ARRAY} @> ARRAY[k] LIMIT %s)
+            UNION ALL
+            (SELECT ({_ARRAY})[1] FROM accounts_globalaccount
+              WHERE tenant_id = %s AND {_ARRAY} @> ARRAY[k] LIMIT %s)
+          ) carriers
+        ) found GROUP BY k
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql, [tenant_id, cap + 1, tenant_id, cap + 1, sorted(set(keys))])
-        return dict(cursor.fetchall())
+        cursor.execute(sql, [sorted(set(keys)), tenant_id, cap + 1, tenant_id, cap + 1])
+        found = {k: (rows, sigs) for k, rows, sigs in cursor.fetchall()}
+    return {k: found.get(k, (0, 0)) for k in keys}
 
 
 def _sharing(keys: list[str], exclude: set[int]) -> dict[int, Record]:
@@ -232,20 +257,22 @@ def _neighbourhood(seeds: list[Record], rounds: int) -> Discovery:
     records = {r.id: r for r in seeds}
     keys_of = {r.id: _keys_of(r) for r in seeds}
     frontier = list(records)
-    counts: dict[str, int] = {}
+    counts: dict[str, tuple[int, int]] = {}
     clusters: list[Cluster] = []
     df: dict[str, int] = {}
     for _round in range(rounds):
         wanted = sorted({k for i in frontier for k in keys_of[i]} - set(counts))
         counts.update(_counts(wanted, cap))
-        rare = sorted({k for i in frontier for k in keys_of[i] if 0 < counts.get(k, 0) <= cap})
+        rare = sorted(
+            {k for i in frontier for k in keys_of[i] if 0 < counts.get(k, (0, 0))[0] <= cap}
+        )
         found = _sharing(rare, set(records))
         for record in found.values():
             records[record.id] = record
             keys_of[record.id] = _keys_of(record)
         words = sorted({k for ks in keys_of.values() for k in ks if k.startswith("w:")})
         counts.update(_counts([w for w in words if w not in counts], cap))
-        df = document_frequencies(counts.items())
+        df = {k[2:]: sigs for k, (_rows, sigs) in counts.items() if k[:2] == "w:" and sigs > 1}
         clusters = _cluster(records, keys_of, counts, cap, df, n)
         seed_ids = {r.id for r in seeds}
         linked = {m for c in clusters if seed_ids & set(c.members) for m in c.members}
@@ -259,7 +286,7 @@ def _cluster(records, keys_of, counts, cap, df, n) -> list[Cluster]:
     blocks: dict[str, list[Record]] = defaultdict(list)
     for rid, keys in keys_of.items():
         for key in keys:
-            if counts.get(key, 0) <= cap:
+            if counts.get(key, (0, 0))[0] <= cap:
                 blocks[key].append(records[rid])
     usable = (b for _k, b in sorted(blocks.items()) if len(b) > 1)
     return clusters_from_links(score_pairs(usable, df, n))

@@ -78,7 +78,7 @@ def test_discover_groups_entities_and_lookalikes():
         ("Robert Bosch GmbH", "DE", "", "bosch.com"),
         ("ROBERT BOSCH FRANCE SAS", "FR", "", ""),
         ("Bosch Ltd", "IN", "", "bosch.in"),
-        ("Wal-Mart Stores, Inc.", "US", "", ""),
+        ("WAL-MART INC", "US", "", ""),
         ("Walmart Inc.", "US", "", ""),
         ("Volvia Nederland BV", "NL", "", "volvia.com"),
         ("Volvia Sverige AB", "SE", "", ""),
