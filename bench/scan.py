@@ -155,7 +155,7 @@ def step_load(size: int) -> dict:
     from django.db import connection
     from django.utils import timezone
 
-    from accounts.matching import matching_keys
+    from accounts.matching import account_match_keys, matching_keys
     from gam.models import Country, User
     from gam.services import tenant_create
     from gam.tenancy import tenant_context
@@ -209,6 +209,7 @@ def step_load(size: int) -> dict:
                 "manager_id",
                 "created_at",
                 "version",
+                "match_keys",
             ],
             (
                 (
@@ -223,6 +224,7 @@ def step_load(size: int) -> dict:
                     sellers[i % len(sellers)].pk,
                     now,
                     1,
+                    account_match_keys(f"Group {i}"),
                 )
                 for i in range(accounts)
             ),
@@ -246,6 +248,7 @@ def step_load(size: int) -> dict:
             "name_block",
             "registration_key",
             "domain_key",
+            "match_keys",
             "created_at",
             "version",
         ]
@@ -294,6 +297,7 @@ def step_load(size: int) -> dict:
                         keys.name_block,
                         keys.registration_key,
                         keys.domain_key,
+                        keys.match_keys,
                         now,
                         1,
                     )
@@ -473,6 +477,7 @@ def step_measure(size: int, checks: int) -> dict:
     _django()
     from django.db import connection
 
+    from accounts.matching.db import clusters_around, scan_clusters
     from accounts.models import Subsidiary
     from gam.models import Tenant
     from gam.tenancy import tenant_context
@@ -489,6 +494,26 @@ def step_measure(size: int, checks: int) -> dict:
         result["detect_peak_mb"] = round(_rss_mb() - baseline, 1)
         result["duplicate_pairs"] = len(pairs)
         del pairs
+
+        # Group discovery (accounts.matching.db): the full pass, and one subsidiary's
+        # neighbourhood, the matcher's part of the incremental check.
+        started = time.monotonic()
+        discovery = scan_clusters()
+        result["groups_seconds"] = round(time.monotonic() - started, 2)
+        result["groups_peak_mb"] = round(_rss_mb() - baseline, 1)
+        result["group_clusters"] = len(discovery.clusters)
+        del discovery
+        timings = []
+        for record_id in Subsidiary.objects.order_by("?").values_list("id", flat=True)[:checks]:
+            t0 = time.perf_counter()
+            clusters_around(record_id)
+            timings.append((time.perf_counter() - t0) * 1000)
+        timings.sort()
+        result["groups_check"] = {
+            "n": len(timings),
+            "p50_ms": round(timings[len(timings) // 2], 1),
+            "p95_ms": round(timings[int(len(timings) * 0.95) - 1], 1),
+        }
 
         if os.environ.get("BENCH_SCAN_DETECT_ONLY"):
             return result  # a quick look at the largest size: the duplicate pass only

@@ -10,6 +10,9 @@ from accounts.matching.names import analyze, domain_words, skeleton
 # brands one skeleton in five collided, and comparing those pairs cost more than the whole
 # scan budget; typos are still compared (``model._close``) in pairs another key blocks.
 SKELETONS = False
+# Two-letter initials ("GE", "BP") are shared by a great many names: compared when another
+# key brings two records together (a domain), never a block of their own.
+MIN_ACRONYM = 3
 
 
 def blocking_keys(name: str, registration_key: str = "", domain_key: str = "") -> list[str]:
@@ -24,11 +27,11 @@ def blocking_keys(name: str, registration_key: str = "", domain_key: str = "") -
         keys.add(f"j:{parsed.joined}")
         for left, right in zip(parsed.words, parsed.words[1:], strict=False):
             keys.add(f"j:{left}{right}")
-        if 2 <= len(parsed.acronym) <= 6:
+        if MIN_ACRONYM <= len(parsed.acronym) <= 6:
             keys.add(f"a:{parsed.acronym}")
     elif len(words) == 1:
         keys.add(f"j:{words[0]}")
-        if len(words[0]) <= 6:
+        if MIN_ACRONYM <= len(words[0]) <= 6:
             keys.add(f"a:{words[0]}")
     if words:
         # the name's word set: distinct word sets per word are its document frequency

@@ -23,6 +23,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.db import connection
 
 from accounts.matching.blocking import blocking_keys
@@ -39,6 +40,7 @@ from accounts.models import GlobalAccount, Subsidiary
 from gam.tenancy import current_tenant_id
 
 CHUNK = 5000
+SIZE_SECONDS = 6 * 3600  # the scan (hourly by default) refreshes it
 NEIGHBOURHOOD_LIMIT = 500  # candidates read per round of an incremental check
 SUBSIDIARY_FIELDS = (
     "id",
@@ -155,10 +157,23 @@ def _key_groups_python(cap: int):
             yield key, len(ids), ids if len(ids) <= cap else None
 
 
+def tenant_size(*, fresh: bool = False) -> int:
+    """The tenant's number of records (subsidiaries and global accounts): the model's n.
+    Counted by the scan and kept in the cache for the checks, whose cost must not grow with
+    the tenant (a count of a million rows is not constant); an approximate n changes the
+    word frequencies by as much as the tenant changed since."""
+    key = f"matching:n:{current_tenant_id()}"
+    n = None if fresh else cache.get(key)
+    if n is None:
+        n = Subsidiary.objects.count() + GlobalAccount.objects.count()
+        cache.set(key, n, SIZE_SECONDS)
+    return n
+
+
 def scan_clusters(progress: Progress | None = None) -> Discovery:
     """Every cluster of the tenant in context."""
     tenant_id = current_tenant_id()
-    n = Subsidiary.objects.count() + GlobalAccount.objects.count()
+    n = tenant_size(fresh=True)
     cap = max_block(n)
     groups = (
         _key_groups_sql(tenant_id, cap)
@@ -252,7 +267,7 @@ def _keys_of(record: Record) -> list[str]:
 def _neighbourhood(seeds: list[Record], rounds: int) -> Discovery:
     """The records around ``seeds`` (``rounds`` hops of shared rare keys from the records
     that link), clustered as the scan clusters them; constant queries per round."""
-    n = Subsidiary.objects.count() + GlobalAccount.objects.count()
+    n = tenant_size()
     cap = max_block(n)
     records = {r.id: r for r in seeds}
     keys_of = {r.id: _keys_of(r) for r in seeds}

@@ -355,9 +355,12 @@ def same_entity(
         return False
     if an.legal_form and bn.legal_form and an.legal_form != bn.legal_form:
         return False
-    if levels["domain"] == "differ":
-        return False
-    return names.level in ("equal", "equal_typo", "acronym")
+    if names.level in ("equal", "equal_typo", "acronym"):
+        return True
+    # One website, one country, one name holding the other ("H&M" / "H & M Hennes &
+    # Mauritz AB", "Koninklijke Philips" / "Philips Electronics N.V."): the short name of
+    # the same company.
+    return levels["domain"] == "equal" and names.level == "subset"
 
 
 # --- cached per record --------------------------------------------------------------------

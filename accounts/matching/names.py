@@ -381,6 +381,7 @@ class Name:
     regions: frozenset  # region words (nordic, europe ...)
     legal_form: str  # short form ('gmbh', 'ab', 'sas'), '' when none
     numbers: tuple[str, ...]  # the numbers in the name ("Filial 12")
+    initials: str = ""  # of all its words, repeated ones too
 
     @property
     def joined(self) -> str:
@@ -390,7 +391,7 @@ class Name:
     def acronym(self) -> str:
         """Initials of the distinctive words (two or more): 'ibm' for International
         Business Machines; '' otherwise."""
-        return "".join(w[0] for w in self.words) if len(self.words) >= 2 else ""
+        return self.initials
 
     @property
     def legal_countries(self) -> frozenset:
@@ -452,13 +453,15 @@ def analyze(name: str) -> Name:
     if not words:
         # A name of noise or country words only ("Group France"): keep them as the name.
         words = [stem(t) for t in tokens if t not in NOISE_WORDS] or [stem(t) for t in tokens]
-    # the same word twice ("Bosch ... Bosch") counts once
+    # the same word twice ("Johnson & Johnson") counts once, but not in the initials ("JJ")
+    acronym = "".join(w[0] for w in words) if len(words) >= 2 else ""
     return Name(
         words=tuple(dict.fromkeys(w for w in words if w)),
         countries=frozenset(countries),
         regions=frozenset(regions),
         legal_form=legal_form,
         numbers=tuple(numbers),
+        initials=acronym,
     )
 
 

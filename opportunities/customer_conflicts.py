@@ -1,0 +1,195 @@
+"""The customer detector: ``duplicate_customer`` and ``unlinked_group`` findings from group
+discovery (``accounts.matching``), in both forms (the tenant's full scan and one saved
+subsidiary's neighbourhood).
+
+A finding covers a whole cluster, not a pair:
+
+- ``duplicate_customer``: the subsidiaries of one legal entity entered more than once (an
+  entity sub-cluster of two or more records); the remedy is a merge;
+- ``unlinked_group``: the subsidiaries of one group that are not linked to one global
+  account: two or more entities of which at least one is unlinked, a local customer that
+  matches a global account (its own name and website, or its linked subsidiaries), or members
+  linked to different accounts. ``global_account`` is the group's account when it has one
+  (the account most of the cluster is linked to).
+
+Each finding carries its score (the cluster's weakest link, in bits of log-odds) and its
+evidence in words. The key is the kind and the sorted records (as for every kind), so a
+rerun finds the same row while the cluster keeps its members.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from accounts.matching.db import Discovery, clusters_around, scan_clusters
+from accounts.matching.groups import Cluster
+from accounts.models import Subsidiary
+from gam.tenancy import current_tenant_id
+
+CHUNK = 2000  # subsidiaries whose details are read in one query
+KEY_LENGTH = 200  # Conflict.key
+DETAIL_FIELDS = (
+    "id",
+    "name",
+    "country__code",
+    "owner_id",
+    "global_account_id",
+    "name_key",
+    "registration_key",
+    "domain_key",
+    "country_id",
+)
+
+
+@dataclass(frozen=True)
+class Member:
+    id: int
+    name: str
+    country: str
+    owner_id: int | None
+    global_account_id: int | None
+    name_key: str
+    registration_key: str
+    domain_key: str
+    country_id: int
+
+    @property
+    def material(self) -> tuple:
+        return (
+            self.id,
+            self.name_key,
+            self.registration_key,
+            self.domain_key,
+            self.country_id,
+            self.global_account_id,
+        )
+
+
+def _details(ids: list[int]) -> dict[int, Member]:
+    rows = Subsidiary.objects.filter(pk__in=ids).values_list(*DETAIL_FIELDS)
+    return {row[0]: Member(*row) for row in rows}
+
+
+def cluster_key(kind: str, key: str, subsidiary_ids: list[int]) -> str:
+    """The conflict key: kind and sorted records, or for a cluster too large for the key
+    column, kind and a digest of its records."""
+    if len(key) <= KEY_LENGTH:
+        return key
+    digest = hashlib.sha256(",".join(map(str, sorted(subsidiary_ids))).encode()).hexdigest()
+    return f"{kind}|cluster:{digest[:40]}|"
+
+
+def classify(
+    cluster: Cluster, members: dict[int, Member]
+) -> list[tuple[str, list[Member], int | None, str]]:
+    """(kind, members, global account, reason) of the findings of one cluster."""
+    subs = [members[i] for i in cluster.subsidiaries if i in members]
+    if not subs:
+        return []
+    linked = Counter(m.global_account_id for m in subs if m.global_account_id)
+    accounts = linked + Counter(cluster.accounts)
+    account = accounts.most_common(1)[0][0] if accounts else None
+    entities = [[members[i] for i in e if i in members] for e in cluster.entities]
+    entities = [e for e in entities if e]
+    out = []
+    for entity in entities:
+        if len(entity) > 1:
+            entity_account = next(
+                (m.global_account_id for m in entity if m.global_account_id), None
+            )
+            countries = sorted({m.country for m in entity})
+            out.append(
+                (
+                    "duplicate_customer",
+                    entity,
+                    entity_account,
+                    f"One company entered {len(entity)} times ({', '.join(countries)})",
+                )
+            )
+    unlinked = [m for m in subs if m.global_account_id is None]
+    several_accounts = len(set(accounts)) > 1
+    if (unlinked and (len(entities) > 1 or accounts)) or several_accounts:
+        countries = sorted({m.country for m in subs})
+        if several_accounts:
+            reason = f"One group at {len(set(accounts))} global accounts"
+        elif account is not None:
+            reason = f"{len(unlinked)} local customer(s) of an existing global account's group"
+        else:
+            reason = (
+                f"One group, {len(entities)} companies in {', '.join(countries)}, no global account"
+            )
+        out.append(("unlinked_group", subs, account, reason))
+    return out
+
+
+def findings(discovery: Discovery, finding_class, record_class) -> Iterator:
+    """The findings of the clusters, the members' details read in chunks (one query per
+    ``CHUNK`` subsidiaries)."""
+    batch: list[Cluster] = []
+    size = 0
+    for cluster in discovery.clusters:
+        batch.append(cluster)
+        size += len(cluster.members)
+        if size >= CHUNK:
+            yield from _batch_findings(batch, finding_class, record_class)
+            batch, size = [], 0
+    if batch:
+        yield from _batch_findings(batch, finding_class, record_class)
+
+
+def _batch_findings(batch: list[Cluster], finding_class, record_class) -> Iterator:
+    members = _details(sorted({i for c in batch for i in c.subsidiaries}))
+    for cluster in batch:
+        evidence = cluster.evidence()
+        score = round(cluster.score, 2)
+        for kind, subs, account, reason in classify(cluster, members):
+            records = tuple(
+                record_class(
+                    type="subsidiary",
+                    id=m.id,
+                    name=m.name,
+                    country=m.country,
+                    global_account_id=m.global_account_id,
+                    owner_id=m.owner_id,
+                    subsidiary_owner_id=m.owner_id,
+                )
+                for m in subs
+            )
+            finding = finding_class(
+                kind=kind,
+                records=records,
+                global_account_id=account,
+                reason=reason[:200],
+                material=(account, *(m.material for m in sorted(subs, key=lambda m: m.id))),
+            )
+            finding.score = score
+            finding.evidence = evidence
+            yield finding
+
+
+# --- the scan's discovery, shared by its two kinds ----------------------------------------
+
+_CACHE: dict[int, tuple[float, Discovery]] = {}
+CACHE_SECONDS = 600
+
+
+def scan_discovery(*, refresh: bool) -> Discovery:
+    """The tenant's clusters for a full scan. The scan records its kinds one after the
+    other; the second of the two customer kinds reuses the first one's discovery (same
+    process, same tenant, minutes old at most) instead of clustering the tenant again."""
+    tenant_id = current_tenant_id()
+    cached = _CACHE.get(tenant_id)
+    if not refresh and cached and time.monotonic() - cached[0] < CACHE_SECONDS:
+        return cached[1]
+    discovery = scan_clusters()
+    _CACHE.clear()
+    _CACHE[tenant_id] = (time.monotonic(), discovery)
+    return discovery
+
+
+def neighbourhood(subsidiary_id: int) -> Discovery:
+    return clusters_around(subsidiary_id)
