@@ -3,8 +3,9 @@
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
-from gam import api, import_api
+from gam import api
 from gam.audit_api import AuditLogViewSet
+from gam.imports import api as import_api
 
 router = SimpleRouter()
 router.register("users", api.UserViewSet, basename="user")

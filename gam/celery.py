@@ -9,5 +9,5 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gam.settings.local")
 app = Celery("gam")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-# The importer's task module is not named tasks.py (gam/import_tasks.py).
-app.autodiscover_tasks(lambda: ["gam"], related_name="import_tasks")
+# The import engine is a package of the gam app, not an app of its own.
+app.autodiscover_tasks(lambda: ["gam.imports"])

@@ -178,12 +178,12 @@ class AuditLogEntry(TenantOwnedModel):
 
 class ImportJob(TenantOwnedModel):
     """One upload of a CSV or Excel file: its rows, the dry-run preview, the per-row errors
-    and, once applied, what was written. The page polls it while a Celery task works."""
+    and, once applied, what was written. The page polls it while a Celery task works.
 
-    class Kind(models.TextChoices):
-        SUBSIDIARIES = "subsidiaries", _("Customers (subsidiaries)")
-        CONTACTS = "contacts", _("Contacts")
-        OPPORTUNITIES = "opportunities", _("Opportunities")
+    Its status moves forward only, each step a conditional update of the row (see
+    gam/imports/runner.py), so a second apply or a task delivered twice cannot run the same
+    step again: queued -> validating -> preview or invalid; preview -> applying -> done or
+    invalid; any running step -> failed."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -196,7 +196,9 @@ class ImportJob(TenantOwnedModel):
 
     RUNNING = (Status.QUEUED, Status.VALIDATING, Status.APPLYING)
 
-    kind = models.CharField(_("what"), max_length=20, choices=Kind.choices)
+    # The record type: a kind of gam.imports.registry, registered by the app that owns it
+    # (its label: gam.imports.registry.label).
+    kind = models.CharField(_("what"), max_length=20)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
     country = models.ForeignKey(
         Country,
@@ -230,7 +232,7 @@ class ImportJob(TenantOwnedModel):
         indexes = [models.Index(fields=["tenant", "created_by", "-created_at"])]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} · {self.filename}"
+        return f"{self.kind} · {self.filename}"
 
     @property
     def is_running(self) -> bool:

@@ -44,7 +44,7 @@ urlpatterns = [
     path("", include("opportunities.urls")),
     path("", include("opportunities.conflict_urls")),
     path("", include("reporting.urls")),
-    path("import/", include("gam.import_urls")),
+    path("import/", include("gam.imports.urls")),
     path("profile/", include("gam.profile_urls")),
     path("api/v1/", include("gam.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

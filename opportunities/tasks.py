@@ -9,6 +9,7 @@ scan killed halfway is simply run again and ends with the same conflicts.
 from __future__ import annotations
 
 from celery import shared_task
+from django.db import transaction
 
 from gam.tasks import RELIABLE, tenant_task
 
@@ -37,3 +38,11 @@ def scan_all_tenants() -> None:
 
     for tenant_id in Tenant.objects.order_by("pk").values_list("pk", flat=True):
         scan_tenant_conflicts.delay(tenant_id)
+
+
+def scan_after_import(sender, job, created: int, updated: int, **kwargs) -> None:
+    """Receiver of gam.imports.signals.import_applied for the kinds that may be duplicate
+    work: one scan of the tenant after the apply commits, rather than a check per row."""
+    if created or updated:
+        tenant_id = job.tenant_id
+        transaction.on_commit(lambda: scan_tenant_conflicts.delay(tenant_id))

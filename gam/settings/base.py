@@ -194,7 +194,7 @@ SPECTACULAR_SETTINGS = {
         "ActivityKindEnum": "opportunities.models.Activity.Kind",
         "CriterionKindEnum": "accounts.models.SelectionCriterion.Kind",
         "ConflictKindEnum": "opportunities.models.ConflictKind",
-        "ImportKindEnum": "gam.models.ImportJob.Kind",
+        "ImportKindEnum": "gam.imports.registry.kinds",
         "OpportunityStatusEnum": "opportunities.models.OpportunityStatus",
         "LeadStatusEnum": "opportunities.models.Lead.Status",
         "ConflictStatusEnum": "opportunities.models.ConflictStatus",

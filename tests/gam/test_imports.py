@@ -16,9 +16,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import Workbook
 
+from accounts.importers import SubsidiaryImporter
 from accounts.models import Contact, Subsidiary
-from gam import import_services
+from gam.imports import progress, runner, services
+from gam.imports.tasks import run_import as run_import_task
 from gam.models import AuditLogEntry, ImportJob
+from gam.renderers import CSVRenderer
 from gam.tenancy import tenant_context
 from opportunities.models import CreditSplit, Opportunity, StageChange
 from tests import factories as f
@@ -52,7 +55,7 @@ def run_import(django_capture_on_commit_callbacks):
 
     def run(user, kind, data, *, filename="rows.csv", country=None, dry_run=True):
         with tenant_context(user.tenant_id), django_capture_on_commit_callbacks(execute=True):
-            job = import_services.import_job_create(
+            job = services.import_job_create(
                 user=user,
                 kind=kind,
                 country=country,
@@ -71,7 +74,7 @@ def run_import(django_capture_on_commit_callbacks):
 def apply_job(django_capture_on_commit_callbacks):
     def apply(job):
         with tenant_context(job.tenant_id), django_capture_on_commit_callbacks(execute=True):
-            import_services.import_job_apply(job=job, user=job.created_by)
+            services.import_job_apply(job=job, user=job.created_by)
         with tenant_context(job.tenant_id):
             job.refresh_from_db()
         return job
@@ -152,7 +155,7 @@ def test_bad_rows_change_nothing_and_every_bad_row_is_listed(world, run_import, 
     with pytest.raises(Exception, match="checked without errors"):
         apply_job(job)
     with tenant_context(world.acme):
-        import_services.import_apply(job=job)
+        runner.import_apply(job=job)
         job.refresh_from_db()
     assert job.status == ImportJob.Status.INVALID
     assert count(world, Subsidiary) == before
@@ -488,7 +491,7 @@ def test_excel_file_with_dates_and_numbers(world, run_import, apply_job):
 )
 def test_unreadable_files_are_refused_whole(world, data, filename, message):
     with tenant_context(world.acme), pytest.raises(Exception, match=message):
-        import_services.import_job_create(
+        services.import_job_create(
             user=world.admin, kind="subsidiaries", country=None, filename=filename, data=data
         )
     assert count(world, ImportJob) == 0
@@ -498,16 +501,16 @@ def test_unreadable_files_are_refused_whole(world, data, filename, message):
 
 
 def test_task_reports_progress_per_chunk(world, run_import, monkeypatch):
-    monkeypatch.setattr(import_services, "CHUNK_SIZE", 50)
+    monkeypatch.setattr(runner, "CHUNK_SIZE", 50)
     seen = []
-    original = import_services._set_progress
+    original = progress.report_checked
 
     def spy(job, processed, **kwargs):
         original(job, processed, **kwargs)
         with tenant_context(world.acme):
             seen.append(ImportJob.objects.values_list("progress", flat=True).get(pk=job.pk))
 
-    monkeypatch.setattr(import_services, "_set_progress", spy)
+    monkeypatch.setattr(progress, "report_checked", spy)
     rows = [[f"Company {i} AB", "SE"] for i in range(120)]
     job = run_import(world.admin, "subsidiaries", csv_bytes(["name", "country"], rows))
     assert seen == [41, 83, 99]
@@ -531,25 +534,25 @@ def test_apply_reports_rows_written_while_its_transaction_is_open(
     """The write is one transaction, so the job row cannot move during it: after each
     write step the rows written so far go to the cache, and the polled status box and the
     API show them."""
-    monkeypatch.setattr(import_services, "WRITE_CHUNK", 50)
+    monkeypatch.setattr(runner, "WRITE_CHUNK", 50)
     job = run_import(
         world.rep,
         "subsidiaries",
         csv_bytes(["name", "country"], [[f"W{i} AB", "SE"] for i in range(120)]),
     )
     seen = []
-    original_write = import_services.SubsidiaryImporter.write
+    original_write = SubsidiaryImporter.write
 
     def write_and_look(importer, chunk):
         original_write(importer, chunk)
         current = ImportJob.objects.get(pk=job.pk)  # inside the apply's transaction
-        seen.append((import_services.rows_written(current), import_services.live_progress(current)))
+        seen.append((progress.rows_written(current), progress.live_progress(current)))
         if len(seen) == 2:
             status = web(world.rep).get(reverse("imports:job_status", args=[job.pk]))
             seen.append(status.content.decode())
             seen.append(api(world.rep).get(f"/api/v1/imports/{job.pk}/").json())
 
-    monkeypatch.setattr(import_services.SubsidiaryImporter, "write", write_and_look)
+    monkeypatch.setattr(SubsidiaryImporter, "write", write_and_look)
     before = count(world, Subsidiary)
     job = apply_job(job)
     # Looked at after each chunk's write, before the cache is told: 0, 50, then 100 of 120.
@@ -558,7 +561,7 @@ def test_apply_reports_rows_written_while_its_transaction_is_open(
     assert "50 of 120 rows written" in box and 'value="88"' in box
     assert body["written_rows"] == 50 and body["progress"] == 88
     assert job.status == ImportJob.Status.DONE and job.progress == 100
-    assert import_services.rows_written(job) is None
+    assert progress.rows_written(job) is None
     assert count(world, Subsidiary) == before + 120
 
 
@@ -566,18 +569,14 @@ def test_a_redelivered_task_does_not_write_twice(world, run_import, apply_job):
     job = apply_job(
         run_import(world.admin, "subsidiaries", csv_bytes(["name", "country"], [["Once AB", "SE"]]))
     )
-    from gam.import_tasks import run_import as task
-
-    task(world.acme.pk, job.pk, True)
+    run_import_task(world.acme.pk, job.pk, True)
     with tenant_context(world.acme):
         assert Subsidiary.objects.filter(name="Once AB").count() == 1
 
 
 def _queries_to_check(user, kind, rows):
     with tenant_context(user.tenant_id), CaptureQueriesContext(connection) as ctx:
-        _importer, results = import_services.check_rows(
-            kind=kind, rows=rows, user=user, country=None
-        )
+        _importer, results = runner.check_rows(kind=kind, rows=rows, user=user, country=None)
     assert all(r.action != "error" for r in results), [r.errors for r in results]
     return len(ctx.captured_queries)
 
@@ -797,8 +796,6 @@ def test_settings_lists_export_csv(world, web, url_name, expected):
 
 
 def test_csv_renderer_flattens_api_rows():
-    from gam.renderers import CSVRenderer
-
     data = {
         "count": 2,
         "results": [

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from accounts.models import Subsidiary
-from gam import import_services
+from gam.imports import services
 from gam.models import ImportJob
 from gam.tenancy import tenant_context
 from tests import factories as f
@@ -24,7 +24,7 @@ def test_import_on_a_real_worker(celery_worker):  # noqa: F811
     rows = [[f"Worker Firma {i} AB", "SE", f"5561{i:06d}"] for i in range(1200)]
     data = csv_bytes(["name", "country", "registration_number"], rows)
     with tenant_context(tenant):
-        job = import_services.import_job_create(
+        job = services.import_job_create(
             user=admin, kind="subsidiaries", country=None, filename="big.csv", data=data
         )
     seen = set()
@@ -40,7 +40,7 @@ def test_import_on_a_real_worker(celery_worker):  # noqa: F811
         assert Subsidiary.objects.count() == 0
         job.refresh_from_db()
         assert job.summary["create"] == 1200
-        import_services.import_job_apply(job=job, user=admin)
+        services.import_job_apply(job=job, user=admin)
     wait_for(lambda: status() == ImportJob.Status.DONE, what="the apply")
     with tenant_context(tenant):
         assert Subsidiary.objects.filter(name__startswith="Worker Firma").count() == 1200

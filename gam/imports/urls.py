@@ -1,9 +1,9 @@
 """Import pages (CSV/Excel import of subsidiaries, contacts, opportunities); see
-gam/import_services.py."""
+gam/imports/services.py."""
 
 from django.urls import path
 
-from gam import import_views as views
+from gam.imports import views
 
 app_name = "imports"
 

@@ -1,11 +1,13 @@
-"""The import API: ``POST imports/`` with a file (multipart), ``kind``, optional ``country``
-and ``dry_run`` (default true) queues a check (and, without dry run, the write); the job is
-polled at ``GET imports/{id}/`` and a checked job is written with ``POST imports/{id}/apply/``.
+"""The import API: ``POST imports/`` with a file (multipart), ``kind`` (a registered kind,
+gam.imports.registry), optional ``country`` and ``dry_run`` (default true) queues a check
+(and, without dry run, the write); the job is polled at ``GET imports/{id}/`` and a checked
+job is written with ``POST imports/{id}/apply/``.
 """
 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -14,19 +16,27 @@ from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from gam import import_services
 from gam.drf import TenantScopedAPIMixin, TenantSlugRelatedField
-from gam.import_files import MAX_FILE_BYTES
-from gam.import_views import jobs_visible_to
+from gam.imports import progress, registry, services
+from gam.imports.files import MAX_FILE_BYTES
+from gam.imports.selectors import jobs_visible_to
 from gam.models import Country, ImportJob
 
 # A job's preview can have 100,000 rows; the API shows the first ones (the page paginates).
 PREVIEW_ROWS = 1000
 
 
+class KindField(serializers.ChoiceField):
+    """The registered kinds. Read each time a serializer is built (DRF copies declared fields
+    by calling their constructor again), so the order of app loading does not matter."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=registry.kinds(), **kwargs)
+
+
 class ImportUploadSerializer(serializers.Serializer):
     file = serializers.FileField()
-    kind = serializers.ChoiceField(choices=ImportJob.Kind.choices)
+    kind = KindField()
     country = TenantSlugRelatedField(
         model=Country, slug_field="code", required=False, allow_null=True
     )
@@ -47,6 +57,7 @@ class ImportRowErrorSerializer(serializers.Serializer):
 
 
 class ImportJobSerializer(serializers.ModelSerializer):
+    kind = KindField(read_only=True, label=gettext_lazy("What"))
     country = serializers.SlugRelatedField(slug_field="code", read_only=True)
     errors = ImportRowErrorSerializer(many=True, read_only=True)
     summary = serializers.DictField(read_only=True)
@@ -84,10 +95,10 @@ class ImportJobSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_progress(self, job) -> int:
-        return import_services.live_progress(job)
+        return progress.live_progress(job)
 
     def get_written_rows(self, job) -> int | None:
-        return import_services.rows_written(job)
+        return progress.rows_written(job)
 
     def get_preview(self, job) -> list[dict]:
         return job.preview[:PREVIEW_ROWS]
@@ -132,7 +143,7 @@ class ImportJobViewSet(
         upload.is_valid(raise_exception=True)
         data = upload.validated_data
         try:
-            job = import_services.import_job_create(
+            job = services.import_job_create(
                 user=request.user,
                 kind=data["kind"],
                 country=data.get("country"),
@@ -151,7 +162,7 @@ class ImportJobViewSet(
         if job.created_by_id != request.user.pk:
             raise PermissionDenied("Only the person who uploaded the file can apply it.")
         try:
-            import_services.import_job_apply(job=job, user=request.user)
+            services.import_job_apply(job=job, user=request.user)
         except DjangoValidationError as exc:
             raise DRFValidationError(exc.message_dict) from exc
         return Response(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)

@@ -1,5 +1,6 @@
 """Import pages: upload, the dry-run preview with every row's action and error, progress
-(polled with htmx while a task works), apply, and the CSV templates."""
+(polled with htmx while a task works), apply, and the CSV templates. The kinds on offer are
+the registered ones (gam.imports.registry)."""
 
 from __future__ import annotations
 
@@ -14,9 +15,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from gam import import_services
 from gam.exports import csv_response
-from gam.import_files import MAX_FILE_BYTES
+from gam.imports import progress, registry, services
+from gam.imports.files import MAX_FILE_BYTES
+from gam.imports.selectors import access_import_job, jobs_visible_to
 from gam.models import Country, ImportJob
 
 PREVIEW_PAGE_SIZE = 100
@@ -44,7 +46,7 @@ class ImportForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = ImportJob.Kind.choices
+        self.fields["kind"].choices = registry.kinds()
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -55,26 +57,13 @@ class ImportForm(forms.Form):
         return upload
 
 
-def jobs_visible_to(user):
-    """Users see their own imports; a tenant admin sees everyone's."""
-    qs = ImportJob.objects.select_related("created_by", "country")
-    return qs if user.is_tenant_admin else qs.filter(created_by=user)
-
-
-def _job_or_404(user, pk: int) -> ImportJob:
-    job = jobs_visible_to(user).filter(pk=pk).first()
-    if job is None:
-        raise Http404
-    return job
-
-
 @login_required
 def import_home(request):
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            job = import_services.import_job_create(
+            job = services.import_job_create(
                 user=request.user,
                 kind=form.cleaned_data["kind"],
                 country=form.cleaned_data["country"],
@@ -88,16 +77,25 @@ def import_home(request):
             return redirect("imports:job_detail", pk=job.pk)
     jobs = jobs_visible_to(request.user).defer("rows", "preview", "errors")
     page = Paginator(jobs, 20).get_page(request.GET.get("page"))
+    for job in page.object_list:  # the page's rows, read once
+        job.kind_label = registry.label(job.kind)
     return render(
         request,
         "imports/import_home.html",
-        {"form": form, "page": page, "kinds": ImportJob.Kind.choices},
+        {
+            "form": form,
+            "page": page,
+            "importers": [
+                {"kind": kind, "label": label, "matching_help": registry.get(kind).matching_help}
+                for kind, label in registry.kinds()
+            ],
+        },
     )
 
 
 @login_required
 def job_detail(request, pk: int):
-    job = _job_or_404(request.user, pk)
+    job = access_import_job(request.user, pk)
     show = request.GET.get("show", "all")
     if show not in SHOW_CHOICES:
         show = "all"
@@ -108,19 +106,21 @@ def job_detail(request, pk: int):
         "imports/job_detail.html",
         {
             "job": job,
+            "kind_label": registry.label(job.kind),
             "page": page,
             "show": show,
-            "columns": import_services.template_columns(job.kind),
+            "columns": _known_columns(job.kind),
             **_status_context(job),
         },
     )
 
 
-def _status_context(job) -> dict:
-    return {
-        "progress": import_services.live_progress(job),
-        "written": import_services.rows_written(job),
-    }
+def _known_columns(kind: str) -> tuple[str, ...]:
+    return registry.get(kind).column_names() if registry.is_registered(kind) else ()
+
+
+def _status_context(job: ImportJob) -> dict:
+    return {"progress": progress.live_progress(job), "written": progress.rows_written(job)}
 
 
 @login_required
@@ -138,13 +138,13 @@ def job_status(request, pk: int):
 @login_required
 @require_POST
 def job_apply(request, pk: int):
-    job = _job_or_404(request.user, pk)
+    job = access_import_job(request.user, pk)
     if job.created_by_id != request.user.pk:
         # An admin may look at someone's import; only its author applies it (as themself).
         messages.error(request, _("Only the person who uploaded the file can apply it."))
         return redirect("imports:job_detail", pk=job.pk)
     try:
-        import_services.import_job_apply(job=job, user=request.user)
+        services.import_job_apply(job=job, user=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect("imports:job_detail", pk=job.pk)
@@ -152,7 +152,7 @@ def job_apply(request, pk: int):
 
 @login_required
 def job_errors_csv(request, pk: int):
-    job = _job_or_404(request.user, pk)
+    job = access_import_job(request.user, pk)
     return csv_response(
         f"import-{job.pk}-errors.csv",
         [
@@ -166,9 +166,9 @@ def job_errors_csv(request, pk: int):
 
 @login_required
 def template_csv(request, kind: str):
-    if kind not in dict(ImportJob.Kind.choices):
+    if not registry.is_registered(kind):
         raise Http404
-    columns = import_services.template_columns(kind)
+    columns = services.template_columns(kind)
     response = HttpResponse("\ufeff" + ",".join(columns) + "\r\n", content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="gam-{kind}-template.csv"'
     return response

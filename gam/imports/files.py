@@ -1,10 +1,9 @@
-"""Reading uploaded CSV and Excel files into rows for the importer (gam/import_services.py).
+"""Reading an uploaded CSV or Excel file into its header row and its rows of text.
 
 CSV comes out of many programs: UTF-8 with or without a byte-order mark (Excel writes one),
 Windows-1252 from older Excel, and ``;`` instead of ``,`` where the decimal comma is used
-(Sweden, Germany, France). Excel files are read with openpyxl in read-only mode. Headers are
-matched loosely ("Registration / VAT number", "vat", "Org.nr" are one column), so a file
-exported from GAM or typed by hand imports alike.
+(Sweden, Germany, France). Excel files are read with openpyxl in read-only mode. What the
+headers mean is the importer's business (gam/imports/fields.py).
 """
 
 from __future__ import annotations
@@ -12,69 +11,14 @@ from __future__ import annotations
 import csv
 import datetime
 import io
-import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
+from openpyxl import load_workbook
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 100_000
-
-# Loose header spellings -> the importer's column names.
-HEADER_ALIASES = {
-    "id": "id",
-    "name": "name",
-    "company": "name",
-    "company_name": "name",
-    "customer_name": "name",
-    "opportunity": "name",
-    "opportunity_name": "name",
-    "country": "country",
-    "country_code": "country",
-    "land": "country",
-    "registration_number": "registration_number",
-    "registration_vat_number": "registration_number",
-    "registration_no": "registration_number",
-    "vat": "registration_number",
-    "vat_number": "registration_number",
-    "vat_no": "registration_number",
-    "org_nr": "registration_number",
-    "organisation_number": "registration_number",
-    "organization_number": "registration_number",
-    "website": "website",
-    "web": "website",
-    "domain": "website",
-    "url": "website",
-    "address": "address",
-    "global_account": "global_account",
-    "global_account_id": "global_account",
-    "group": "global_account",
-    "owner": "owner",
-    "owner_email": "owner",
-    "subsidiary": "subsidiary",
-    "subsidiary_id": "subsidiary",
-    "customer": "subsidiary",
-    "customer_id": "subsidiary",
-    "title": "title",
-    "job_title": "title",
-    "email": "email",
-    "e_mail": "email",
-    "phone": "phone",
-    "telephone": "phone",
-    "buying_role": "buying_role",
-    "role": "buying_role",
-    "attitude": "attitude",
-    "stage": "stage",
-    "amount": "amount",
-    "value": "amount",
-    "currency": "currency",
-    "close_date": "close_date",
-    "expected_close_date": "close_date",
-    "product_line": "product_line",
-    "product": "product_line",
-    "next_step": "next_step",
-}
 
 
 class FileError(ValueError):
@@ -82,16 +26,12 @@ class FileError(ValueError):
 
 
 @dataclass
-class ParsedFile:
-    # Each row: {"_row": spreadsheet row number, column: text}.
-    rows: list[dict] = field(default_factory=list)
-    columns: list[str] = field(default_factory=list)
-    ignored_columns: list[str] = field(default_factory=list)
+class Table:
+    """The header row as written, and every non-blank row below it."""
 
-
-def normalize_header(text: str) -> str:
-    key = re.sub(r"[^0-9a-z]+", "_", str(text or "").strip().lower()).strip("_")
-    return HEADER_ALIASES.get(key, key)
+    headers: list[str] = field(default_factory=list)
+    # (the row's number in the spreadsheet, its cells as text)
+    rows: list[tuple[int, list[str]]] = field(default_factory=list)
 
 
 def _cell_text(value) -> str:
@@ -137,8 +77,6 @@ def _csv_rows(data: bytes) -> list[list[str]]:
 
 
 def _xlsx_rows(data: bytes) -> list[list[str]]:
-    from openpyxl import load_workbook
-
     # Whatever a damaged or foreign file makes openpyxl raise is the file's problem (400).
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -158,8 +96,8 @@ def _xlsx_rows(data: bytes) -> list[list[str]]:
         workbook.close()
 
 
-def parse_file(data: bytes, filename: str) -> ParsedFile:
-    """Rows of the first sheet (Excel) or of the CSV, keyed by normalized header."""
+def read_table(data: bytes, filename: str) -> Table:
+    """The first sheet (Excel) or the CSV: its first non-blank row is the header."""
     if not data:
         raise FileError(_("The file is empty."))
     if len(data) > MAX_FILE_BYTES:
@@ -183,24 +121,14 @@ def parse_file(data: bytes, filename: str) -> ParsedFile:
     start = next((i for i, r in enumerate(raw) if any(c for c in r)), None)
     if start is None:
         raise FileError(_("The file has no header row."))
-    headers = [normalize_header(h) for h in raw[start]]
-    parsed = ParsedFile()
-    seen = set()
-    for header in headers:
-        if header and header not in seen:
-            parsed.columns.append(header)
-            seen.add(header)
-    for offset, values in enumerate(raw[start + 1 :], start=start + 2):
+    table = Table(headers=list(raw[start]))
+    for number, values in enumerate(raw[start + 1 :], start=start + 2):
         if not any(v for v in values):
             continue
-        row = {"_row": offset}
-        for header, value in zip(headers, values, strict=False):
-            if header and header not in row:
-                row[header] = value
-        parsed.rows.append(row)
-        if len(parsed.rows) > MAX_ROWS:
+        table.rows.append((number, values))
+        if len(table.rows) > MAX_ROWS:
             raise FileError(
                 _("The file has more than %(n)s rows; split it into smaller files.")
                 % {"n": f"{MAX_ROWS:,}"}
             )
-    return parsed
+    return table
