@@ -477,7 +477,7 @@ def step_measure(size: int, checks: int) -> dict:
     _django()
     from django.db import connection
 
-    from accounts.matching.db import clusters_around, scan_clusters
+    from accounts.discovery import clusters_around, scan_clusters
     from accounts.models import Subsidiary
     from gam.models import Tenant
     from gam.tenancy import tenant_context
@@ -495,7 +495,7 @@ def step_measure(size: int, checks: int) -> dict:
         result["duplicate_pairs"] = len(pairs)
         del pairs
 
-        # Group discovery (accounts.matching.db): the full pass, and one subsidiary's
+        # Group discovery (accounts.discovery): the full pass, and one subsidiary's
         # neighbourhood, the matcher's part of the incremental check.
         started = time.monotonic()
         discovery = scan_clusters()

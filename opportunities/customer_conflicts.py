@@ -25,7 +25,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from accounts.matching.db import Discovery, clusters_around, scan_clusters
+from accounts.discovery import Discovery, clusters_around, scan_clusters
 from accounts.matching.groups import Cluster
 from accounts.models import Subsidiary
 from gam.tenancy import current_tenant_id

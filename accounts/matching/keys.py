@@ -24,7 +24,6 @@ from functools import lru_cache
 
 import tldextract
 from cleanco import prepare_default_terms
-from django.db.models import Q
 from rapidfuzz.distance import OSA
 from stdnum.eu import vat as eu_vat
 from stdnum.exceptions import ValidationError as StdnumValidationError
@@ -467,92 +466,3 @@ def duplicate_reasons(a: CompanyRow, b: CompanyRow, *, names_equal: bool | None 
     ):
         reasons.append("name")
     return tuple(reasons)
-
-
-@dataclass(frozen=True)
-class Match:
-    subsidiary: object  # accounts.models.Subsidiary
-    reasons: tuple[str, ...]  # "registration_number", "website", "name"
-
-
-def find_matching_subsidiaries(
-    name: str,
-    registration_number: str = "",
-    website: str = "",
-    country_code: str = "",
-    *,
-    limit: int = 5,
-    exclude_pk: int | None = None,
-    queryset=None,
-) -> list:
-    """Existing subsidiaries that are probably the same company, best first.
-
-    One indexed query: equal registration key, equal domain, or the same name block; the
-    fuzzy name comparison then runs on that small candidate set only.
-    """
-    from accounts.models import Subsidiary
-
-    return [
-        m.subsidiary
-        for m in find_matches(
-            name,
-            registration_number,
-            website,
-            country_code,
-            limit=limit,
-            exclude_pk=exclude_pk,
-            queryset=queryset if queryset is not None else Subsidiary.objects.all(),
-        )
-    ]
-
-
-def find_matches(
-    name: str,
-    registration_number: str = "",
-    website: str = "",
-    country_code: str = "",
-    *,
-    limit: int = 5,
-    exclude_pk: int | None = None,
-    queryset=None,
-) -> list[Match]:
-    """Like ``find_matching_subsidiaries``, with the reasons for each match."""
-    from accounts.models import Subsidiary
-
-    keys = matching_keys(
-        name=name,
-        registration_number=registration_number,
-        website=website,
-        country_code=country_code,
-    )
-    lookup = Q()
-    if keys.registration_key:
-        lookup |= Q(registration_key=keys.registration_key)
-    if keys.domain_key:
-        lookup |= Q(domain_key=keys.domain_key)
-    if keys.name_block:
-        lookup |= Q(name_block=keys.name_block)
-    if not lookup:
-        return []
-    qs = (queryset if queryset is not None else Subsidiary.objects.all()).filter(lookup)
-    if exclude_pk is not None:
-        qs = qs.exclude(pk=exclude_pk)
-    candidates = qs.select_related("country", "global_account__manager", "owner").order_by("id")[
-        :500
-    ]
-    matches: list[tuple[int, Match]] = []
-    for sub in candidates:
-        reasons = []
-        if keys.registration_key and sub.registration_key == keys.registration_key:
-            reasons.append("registration_number")
-        if keys.domain_key and sub.domain_key == keys.domain_key:
-            reasons.append("website")
-        if names_match(keys.name_key, sub.name_key):
-            reasons.append("name")
-        if reasons:
-            # Registration numbers are the strongest evidence, then domains, then names.
-            rank = 4 * ("registration_number" in reasons) + 2 * ("website" in reasons)
-            rank += "name" in reasons
-            matches.append((rank, Match(sub, tuple(reasons))))
-    matches.sort(key=lambda pair: (-pair[0], pair[1].subsidiary.pk))
-    return [m for _, m in matches[:limit]]

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from accounts.discovery import clusters_around, find_group_candidates, scan_clusters
 from accounts.matching import matching_keys
-from accounts.matching.db import clusters_around, find_group_candidates, scan_clusters
 from accounts.matching.groups import discover
 from accounts.matching.keys import normalize_registration, registrable_domain
 from accounts.matching.model import Record, compare

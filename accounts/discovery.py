@@ -1,5 +1,6 @@
-"""Group discovery over the current tenant's rows: the full scan, the neighbourhood of one
-record (the incremental check) and the candidates of a record being entered.
+"""Customer matching over the current tenant's rows. Group discovery: the full scan, the
+neighbourhood of one record (the incremental check) and the candidates of a record being
+entered.
 
 The public interface other apps use:
 
@@ -8,7 +9,12 @@ The public interface other apps use:
 - ``clusters_around(subsidiary_id)`` -> ``Discovery``: the cluster of one saved subsidiary
   (empty when it matches nothing), found by index in a constant number of queries;
 - ``find_group_candidates(name=..., country_code=..., ...)`` -> ``list[Candidate]``: the
-  groups a record being entered probably belongs to (entry warnings).
+  groups a record being entered probably belongs to (entry warnings);
+- ``find_matches`` / ``find_matching_subsidiaries``: the records that are probably the same
+  company (the duplicate lookup by keys, at entry, lead conversion and import).
+
+A sibling of ``accounts.matching`` (which knows no model) and of ``accounts.models`` (which
+computes its keys with it).
 
 On PostgreSQL the scan groups the stored blocking keys in SQL (``unnest`` of
 ``match_keys``, ``GROUP BY key``): only keys of two records or more come back, with the ids of
@@ -25,6 +31,7 @@ from dataclasses import dataclass, field
 
 from django.core.cache import cache
 from django.db import connection
+from django.db.models import Q
 
 from accounts.matching.blocking import blocking_keys
 from accounts.matching.groups import (
@@ -34,7 +41,12 @@ from accounts.matching.groups import (
     score_pairs,
     word_frequencies,
 )
-from accounts.matching.keys import normalize_registration, registrable_domain
+from accounts.matching.keys import (
+    matching_keys,
+    names_match,
+    normalize_registration,
+    registrable_domain,
+)
 from accounts.matching.model import Record
 from accounts.models import GlobalAccount, Subsidiary
 from gam.tenancy import current_tenant_id
@@ -365,3 +377,91 @@ def find_group_candidates(
         )
     out.sort(key=lambda c: -c.score)
     return out[:limit]
+
+
+# --- the same company: the duplicate lookup by keys ------------------------------------
+
+
+@dataclass(frozen=True)
+class Match:
+    subsidiary: object  # accounts.models.Subsidiary
+    reasons: tuple[str, ...]  # "registration_number", "website", "name"
+
+
+def find_matching_subsidiaries(
+    name: str,
+    registration_number: str = "",
+    website: str = "",
+    country_code: str = "",
+    *,
+    limit: int = 5,
+    exclude_pk: int | None = None,
+    queryset=None,
+) -> list:
+    """Existing subsidiaries that are probably the same company, best first.
+
+    One indexed query: equal registration key, equal domain, or the same name block; the
+    fuzzy name comparison then runs on that small candidate set only.
+    """
+    return [
+        m.subsidiary
+        for m in find_matches(
+            name,
+            registration_number,
+            website,
+            country_code,
+            limit=limit,
+            exclude_pk=exclude_pk,
+            queryset=queryset if queryset is not None else Subsidiary.objects.all(),
+        )
+    ]
+
+
+def find_matches(
+    name: str,
+    registration_number: str = "",
+    website: str = "",
+    country_code: str = "",
+    *,
+    limit: int = 5,
+    exclude_pk: int | None = None,
+    queryset=None,
+) -> list[Match]:
+    """Like ``find_matching_subsidiaries``, with the reasons for each match."""
+    keys = matching_keys(
+        name=name,
+        registration_number=registration_number,
+        website=website,
+        country_code=country_code,
+    )
+    lookup = Q()
+    if keys.registration_key:
+        lookup |= Q(registration_key=keys.registration_key)
+    if keys.domain_key:
+        lookup |= Q(domain_key=keys.domain_key)
+    if keys.name_block:
+        lookup |= Q(name_block=keys.name_block)
+    if not lookup:
+        return []
+    qs = (queryset if queryset is not None else Subsidiary.objects.all()).filter(lookup)
+    if exclude_pk is not None:
+        qs = qs.exclude(pk=exclude_pk)
+    candidates = qs.select_related("country", "global_account__manager", "owner").order_by("id")[
+        :500
+    ]
+    matches: list[tuple[int, Match]] = []
+    for sub in candidates:
+        reasons = []
+        if keys.registration_key and sub.registration_key == keys.registration_key:
+            reasons.append("registration_number")
+        if keys.domain_key and sub.domain_key == keys.domain_key:
+            reasons.append("website")
+        if names_match(keys.name_key, sub.name_key):
+            reasons.append("name")
+        if reasons:
+            # Registration numbers are the strongest evidence, then domains, then names.
+            rank = 4 * ("registration_number" in reasons) + 2 * ("website" in reasons)
+            rank += "name" in reasons
+            matches.append((rank, Match(sub, tuple(reasons))))
+    matches.sort(key=lambda pair: (-pair[0], pair[1].subsidiary.pk))
+    return [m for _, m in matches[:limit]]
