@@ -41,10 +41,10 @@ from accounts.matching.groups import (
 from accounts.matching.keys import normalize_registration, registrable_domain
 from accounts.matching.model import Record, compare
 
-TARGET_PRECISION = 0.975
+TARGET_PRECISION = 0.98
 LEVELS = {
     "registration": ("equal", "differ", "missing"),
-    "domain": ("equal", "label", "label_name", "differ", "missing"),
+    "domain": ("equal", "label", "label_name", "related", "differ", "missing"),
     "name": ("equal", "equal_typo", "acronym", "subset", "overlap", "none"),
 }
 

@@ -168,33 +168,84 @@ class Cluster:
         return [e for e in self.entities if len(e) > 1]
 
 
+def _split_bridges(nodes: set[int], tree: list[Link], neighbours) -> list[tuple[set, list]]:
+    """Cuts the spanning tree of one cluster at links that chain two groups: removing the
+    link leaves two parts of which the smaller (two records or more) has fewer than
+    ``params.SUPPORT`` of its records linked into the other. Weakest links first; each
+    part is examined again."""
+    work = [(nodes, tree)]
+    done = []
+    while work:
+        nodes, tree = work.pop()
+        for link in sorted(tree, key=lambda x: x.comparison.score):
+            if link.comparison.same_entity:
+                continue
+            rest = [x for x in tree if x is not link]
+            adjacent: dict[int, list[int]] = defaultdict(list)
+            for x in rest:
+                adjacent[x.a].append(x.b)
+                adjacent[x.b].append(x.a)
+            side, stack = {link.a}, [link.a]
+            while stack:
+                for nxt in adjacent[stack.pop()]:
+                    if nxt not in side:
+                        side.add(nxt)
+                        stack.append(nxt)
+            other = nodes - side
+            small, large = sorted((side, other), key=len)
+            if len(small) < 2:
+                continue
+            supported = sum(1 for m in small if neighbours[m] & large)
+            if supported < params.SUPPORT * len(small):
+                work.append((side, [x for x in rest if x.a in side]))
+                work.append((other, [x for x in rest if x.a in other]))
+                break
+        else:
+            done.append((nodes, tree))
+    return done
+
+
 def clusters_from_links(links: Iterable[Link]) -> list[Cluster]:
     """Kruskal: links in descending score join components; a link whose ends are already
-    joined adds nothing. Entities: the same-entity links inside each cluster."""
+    joined adds nothing. Then ``_split_bridges``: one strong look-alike pair ("ABB Power
+    Grids" / "Hitachi Energy") must not chain two whole groups together. Entities: the
+    same-entity links inside each cluster."""
     ordered = sorted(links, key=lambda link: (-link.comparison.score, link.a, link.b))
+    neighbours: dict[int, set[int]] = defaultdict(set)
     groups = UnionFind()
     entities = UnionFind()
     used: list[Link] = []
-    nodes: set[int] = set()
     for link in ordered:
-        nodes.update((link.a, link.b))
+        neighbours[link.a].add(link.b)
+        neighbours[link.b].add(link.a)
         if link.comparison.same_entity:
             entities.union(link.a, link.b)
         if groups.union(link.a, link.b):
             used.append(link)
-    members: dict[int, list[int]] = defaultdict(list)
-    for node in sorted(nodes):
-        members[groups.find(node)].append(node)
-    by_root: dict[int, list[Link]] = defaultdict(list)
+    members: dict[int, set[int]] = defaultdict(set)
+    for node in neighbours:
+        members[groups.find(node)].add(node)
+    trees: dict[int, list[Link]] = defaultdict(list)
     for link in used:
-        by_root[groups.find(link.a)].append(link)
+        trees[groups.find(link.a)].append(link)
     clusters = []
-    for root, ids in sorted(members.items()):
-        sub: dict[int, list[int]] = defaultdict(list)
-        for i in ids:
-            if i >= 0:  # subsidiaries (0: a record being entered, not saved yet)
-                sub[entities.find(i)].append(i)
-        clusters.append(Cluster(ids, by_root[root], sorted(sub.values())))
+    for root in sorted(members):
+        parts = (
+            _split_bridges(members[root], trees[root], neighbours)
+            if len(members[root]) > 3
+            else [(members[root], trees[root])]
+        )
+        for nodes, tree in parts:
+            if len(nodes) < 2:
+                continue
+            ids = sorted(nodes)
+            sub: dict[int, list[int]] = defaultdict(list)
+            for i in ids:
+                if i >= 0:  # subsidiaries (0: a record being entered, not saved yet)
+                    sub[entities.find(i)].append(i)
+            strongest = sorted(tree, key=lambda x: (-x.comparison.score, x.a, x.b))
+            clusters.append(Cluster(ids, strongest, sorted(sub.values())))
+    clusters.sort(key=lambda c: c.members[0])
     return clusters
 
 

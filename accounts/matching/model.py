@@ -75,7 +75,7 @@ DEFAULT_BACKGROUND = 1 / 1_000_000  # any other word: as rare as the tenant says
 
 
 def background(word: str) -> float:
-    if len(word) <= 2:
+    if len(word) <= 2 and word.isalpha():  # "3M" is a name, "AB" or "HM" could be anything
         return max(BACKGROUND.get(word, 0.0), SHORT_WORD)
     return BACKGROUND.get(word, DEFAULT_BACKGROUND)
 
@@ -246,6 +246,14 @@ def _domain_level(a: Record, b: Record, an: Name, bn: Name) -> str:
         if joined in (other.joined, other.acronym) or label in other.words:
             return "label_name"  # dhl.com for "Deutsche Post AG" ~ "DHL Express"
     if a.domain_key and b.domain_key:
+        # Two domains that both carry a word of the two names, or one label inside the
+        # other: siemens.com / siemens-healthineers.com, henkel.com / henkel-northamerica.com
+        left, right = domain_words(a.domain_key)[0], domain_words(b.domain_key)[0]
+        if len(left) >= 3 and len(right) >= 3 and (left in right or right in left):
+            return "related"
+        shared = set(an.words) & set(bn.words)
+        if any(len(w) >= 3 and w in left and w in right for w in shared):
+            return "related"
         return "differ"
     return "missing"
 
@@ -296,6 +304,8 @@ def compare(a: Record, b: Record, df: dict[str, int], n: int) -> Comparison:
         evidence.append(f"same domain {a.domain_key}")
     elif levels["domain"] == "label":
         evidence.append(f"same domain name {a.domain_key} / {b.domain_key}")
+    elif levels["domain"] == "related":
+        evidence.append(f"related domains {a.domain_key} / {b.domain_key}")
     elif levels["domain"] == "label_name":
         evidence.append(
             "domain "
