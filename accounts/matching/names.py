@@ -295,6 +295,7 @@ _TOKEN = re.compile(r"\w+")
 _CAMEL = re.compile(r"(?<=[a-z]{2})(?=[A-Z])")
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 _INITIALS = re.compile(r"\b(?:[a-z0-9] )+[a-z0-9]\b")
+_SINGLE = re.compile(r"(?:^| )[a-z0-9] ")
 _TRANSLITERATIONS = (("ae", "a"), ("oe", "o"), ("ue", "u"), ("aa", "a"))
 _VOWELS = re.compile(r"[aeiouy]")
 _REPEATS = re.compile(r"(.)\1+")
@@ -307,12 +308,20 @@ def _camel(match: re.Match) -> str:
     return _CAMEL.sub(" ", token)
 
 
+def _join_initials(match: re.Match) -> str:
+    return match.group(0).replace(" ", "")
+
+
 def _fold_text(text: str) -> str:
-    text = _LETTER_AND_LETTER.sub(r"\1\2", _APOSTROPHES.sub("", text))
-    text = text.replace("&", " and ").replace("+", " and ")
-    text = _TOKEN.sub(_camel, text)
+    # Each rewrite only when its pattern can occur: names are folded by the million.
+    text = _APOSTROPHES.sub("", text)
+    if "&" in text or "+" in text:
+        text = _LETTER_AND_LETTER.sub(r"\1\2", text)
+        text = text.replace("&", " and ").replace("+", " and ")
+    if _CAMEL.search(text):
+        text = _TOKEN.sub(_camel, text)
     text = _NON_ALNUM.sub(" ", fold(text)).strip()
-    return _INITIALS.sub(lambda m: m.group(0).replace(" ", ""), text)
+    return _INITIALS.sub(_join_initials, text) if _SINGLE.search(text) else text
 
 
 def _legal_forms() -> tuple[dict[tuple[str, ...], str], dict[str, frozenset], int]:
