@@ -39,7 +39,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("settings/", include(settings_patterns)),
     path("", include("accounts.urls")),
-    path("", include("accounts.plan_urls")),
+    path("", include("accounts.plans.urls")),
     path("", include("teams.urls")),
     path("", include("opportunities.urls")),
     path("", include("opportunities.conflict_urls")),

@@ -33,8 +33,9 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from accounts.models import GlobalAccount, PlanObjective, Subsidiary
-from accounts.plan_selectors import actions_overdue, next_review_expression, objectives_progress
+from accounts.models import GlobalAccount, Subsidiary
+from accounts.plans.models import PlanObjective
+from accounts.plans.selectors import actions_overdue, next_review_expression, objectives_progress
 from gam.counts import cached_for_tenant, cached_rows
 from gam.models import Country, User
 from opportunities.models import (
@@ -243,7 +244,7 @@ def open_conflicts_count(account: GlobalAccount) -> int:
 
 
 def objective_progress(user: User, account: GlobalAccount) -> list[dict]:
-    """Each plan objective with the amount won towards it (accounts.plan_selectors: won
+    """Each plan objective with the amount won towards it (accounts.plans.selectors: won
     opportunities that the user sees, closing from 1 January of the target date's year up
     to the target date, in the objective's country and product line where it names one).
     Two queries."""

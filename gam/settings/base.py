@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "accounts",
     "teams",
     "opportunities",
+    "accounts.plans",
     "reporting",
 ]
 
@@ -198,7 +199,7 @@ SPECTACULAR_SETTINGS = {
         "OpportunityStatusEnum": "opportunities.models.OpportunityStatus",
         "LeadStatusEnum": "opportunities.models.Lead.Status",
         "ConflictStatusEnum": "opportunities.models.ConflictStatus",
-        "PlanActionStatusEnum": "accounts.models.PlanAction.Status",
+        "PlanActionStatusEnum": "accounts.plans.models.PlanAction.Status",
         "ImportStatusEnum": "gam.models.ImportJob.Status",
         "ScanRunStatusEnum": "opportunities.models.ScanRun.Status",
     },

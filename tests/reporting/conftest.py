@@ -28,7 +28,7 @@ from types import SimpleNamespace
 import pytest
 from django.utils import timezone
 
-from accounts.models import AccountPlan, PlanReview
+from accounts.plans.models import AccountPlan, PlanReview
 from gam.selectors import exchange_rate_on
 from gam.tenancy import tenant_context
 from opportunities.models import Activity, Conflict, Opportunity, StageChange

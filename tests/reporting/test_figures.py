@@ -7,7 +7,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from accounts.models import PlanAction, PlanObjective
+from accounts.plans.models import PlanAction, PlanObjective
 from gam.tenancy import tenant_context
 from reporting import figures
 from tests import factories as f

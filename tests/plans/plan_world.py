@@ -1,4 +1,4 @@
-"""The account plan of ``world``'s Volvia Group, for tests/accounts/test_plans_*.py.
+"""The account plan of ``world``'s Volvia Group, for tests/plans/test_plans_*.py.
 
   tier        Gold, reviews every 60 days (Volvia's tier)
   plan        made by the GAM on 2026-03-01, one strategy edit since (version 2)
@@ -26,8 +26,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from accounts import plan_services as services
-from accounts.models import AccountPlan, PlanReview
+from accounts.plans import services as services
+from accounts.plans.models import AccountPlan, PlanReview
 from gam.tenancy import tenant_context
 from opportunities import services as sales
 from opportunities.models import Stage

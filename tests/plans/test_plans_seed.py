@@ -1,4 +1,4 @@
-"""The plans of the demo (accounts/plan_seed.py, run by seed_demo after the accounts and
+"""The plans of the demo (accounts/plans/seed.py, run by seed_demo after the accounts and
 the sales work): a plan per account with a GAM, versions, objectives with progress from the
 demo's won deals, overdue actions, adaptations, comments, and one account overdue for its
 review while the others are on schedule."""
@@ -9,8 +9,9 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from accounts import plan_selectors
-from accounts.models import AccountPlan, GlobalAccount, LocalAdaptation, PlanComment, PlanReview
+from accounts.models import GlobalAccount
+from accounts.plans import selectors as plan_selectors
+from accounts.plans.models import AccountPlan, LocalAdaptation, PlanComment, PlanReview
 from gam import seed as platform_seed
 from gam.models import Tenant, User
 from gam.tenancy import tenant_context

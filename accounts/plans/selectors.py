@@ -26,9 +26,9 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from accounts.models import (
+from accounts.models import GlobalAccount
+from accounts.plans.models import (
     AccountPlan,
-    GlobalAccount,
     LocalAdaptation,
     PlanAction,
     PlanComment,
@@ -36,6 +36,7 @@ from accounts.models import (
     PlanReview,
 )
 from gam.models import User
+from opportunities.models import Opportunity, OpportunityStatus
 from teams.models import TeamMembership, TeamRole
 from teams.selectors import global_accounts_of_team, visible_records
 
@@ -280,8 +281,6 @@ def objectives_progress(
     (``Opportunity.amount_reporting``), of won opportunities at the plan's global account
     that the user may see, closing in the objective's window, in its country and product
     line where it names one. One query for any number of objectives (across plans)."""
-    from opportunities.models import Opportunity, OpportunityStatus
-
     if not objectives:
         return {}
     today = today or timezone.localdate()

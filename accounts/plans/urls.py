@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from accounts import plan_views as views
+from accounts.plans import views as views
 
 app_name = "plans"
 

@@ -2,7 +2,7 @@
 by optimistic concurrency), its objectives, actions, local adaptations, the team's comments
 and the sponsor's reviews.
 
-Who may call which service is decided by the caller through ``plan_selectors.PlanAccess``;
+Who may call which service is decided by the caller through ``selectors.PlanAccess``;
 these functions check what must hold whoever calls (same plan, same tenant, sane values).
 Errors a user can cause are ``ValidationError``s with field keys (400 / form errors).
 """
@@ -16,16 +16,16 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import (
+from accounts.models import GlobalAccount
+from accounts.plans.models import (
     AccountPlan,
-    GlobalAccount,
     LocalAdaptation,
     PlanAction,
     PlanComment,
     PlanObjective,
     PlanReview,
 )
-from accounts.plan_selectors import DEFAULT_REVIEW_INTERVAL_DAYS, PLAN_TEXT_FIELDS
+from accounts.plans.selectors import DEFAULT_REVIEW_INTERVAL_DAYS, PLAN_TEXT_FIELDS
 from gam.audit import audit
 from gam.concurrency import save_if_current
 from gam.models import Country, User
@@ -241,7 +241,7 @@ def review_interval_days(account: GlobalAccount) -> int:
 
 def next_review_date(plan: AccountPlan) -> date:
     """The last review (or the plan's creation) plus the tier's interval, computed like
-    ``plan_selectors.next_review_expression`` does in SQL."""
+    ``selectors.next_review_expression`` does in SQL."""
     last = (
         PlanReview.objects.filter(plan=plan)
         .order_by("-held_on")

@@ -5,7 +5,7 @@ Two queries, whatever the number of accounts."""
 from django import template
 from django.utils import timezone
 
-from accounts.plan_selectors import overdue_actions_for, overdue_reviews_for
+from accounts.plans.selectors import overdue_actions_for, overdue_reviews_for
 
 register = template.Library()
 

@@ -1,13 +1,13 @@
 """Input and output of the plan API. A ``plan`` id only resolves to a plan the user sees (a
 foreign or hidden one is "does not exist", 400); users, countries and product lines only
-inside the tenant. Writes go through accounts.plan_services; nothing here saves."""
+inside the tenant. Writes go through accounts.plans.services; nothing here saves."""
 
 from __future__ import annotations
 
 from rest_framework import serializers
 
-from accounts import plan_selectors
-from accounts.models import (
+from accounts.plans import selectors as plan_selectors
+from accounts.plans.models import (
     AccountPlan,
     LocalAdaptation,
     PlanAction,

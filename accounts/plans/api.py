@@ -4,7 +4,7 @@
 
 Lists and details show what belongs to plans the user sees (the account's team, the tenant
 admin); anything else is 404. Changing needs the right for that part of the plan (403
-otherwise): see ``plan_selectors.PlanAccess``. A plan change based on a stale ``version``
+otherwise): see ``selectors.PlanAccess``. A plan change based on a stale ``version``
 (body or ``If-Match``) is 409 and saves nothing.
 """
 
@@ -17,9 +17,9 @@ from rest_framework import exceptions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from accounts import plan_selectors as selectors
-from accounts import plan_services as services
-from accounts.models import (
+from accounts.plans import selectors as selectors
+from accounts.plans import services as services
+from accounts.plans.models import (
     AccountPlan,
     LocalAdaptation,
     PlanAction,
@@ -27,7 +27,7 @@ from accounts.models import (
     PlanObjective,
     PlanReview,
 )
-from accounts.plan_serializers import (
+from accounts.plans.serializers import (
     LocalAdaptationSerializer,
     PlanActionSerializer,
     PlanCommentSerializer,

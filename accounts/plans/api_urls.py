@@ -1,8 +1,8 @@
-"""API endpoints of account plans under /api/v1/ (see accounts/plan_api.py)."""
+"""API endpoints of account plans under /api/v1/ (see accounts/plans/api.py)."""
 
 from rest_framework.routers import SimpleRouter
 
-from accounts import plan_api
+from accounts.plans import api as plan_api
 
 router = SimpleRouter()
 router.register("plans", plan_api.PlanViewSet, basename="plan")

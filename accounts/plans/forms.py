@@ -1,5 +1,5 @@
 """Forms of the plan pages. Choices come from tenant-scoped querysets; a local account
-manager's country choices are their own countries. Writes go through accounts.plan_services."""
+manager's country choices are their own countries. Writes go through accounts.plans.services."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import (
+from accounts.plans.models import (
     AccountPlan,
     LocalAdaptation,
     PlanAction,
@@ -15,7 +15,7 @@ from accounts.models import (
     PlanObjective,
     PlanReview,
 )
-from accounts.plan_selectors import PLAN_TEXT_FIELDS, PlanAccess
+from accounts.plans.selectors import PLAN_TEXT_FIELDS, PlanAccess
 from gam.models import Country, User
 from opportunities.models import ProductLine
 

@@ -10,8 +10,9 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from accounts import plan_selectors, plan_services
-from accounts.models import (
+from accounts.plans import selectors as plan_selectors
+from accounts.plans import services as plan_services
+from accounts.plans.models import (
     AccountPlan,
     LocalAdaptation,
     PlanAction,
@@ -20,7 +21,7 @@ from accounts.models import (
     PlanReview,
 )
 from tests import factories as f
-from tests.accounts import plan_world
+from tests.plans import plan_world
 
 ROLES = ["admin", "gam", "lam_de", "sponsor", "rep", "owner", "other_admin"]
 TEAM = {"admin", "gam", "lam_de", "sponsor"}

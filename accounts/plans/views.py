@@ -2,7 +2,7 @@
 progress, actions, local adaptations, comments, reviews and the next review date), its
 versions, the forms, the sponsor's review form, and the list of plans with CSV export.
 
-Views parse, look the plan up through ``plan_selectors.plan_access`` (404 for who may not
+Views parse, look the plan up through ``selectors.plan_access`` (404 for who may not
 see it, 403 for what they may see but not change), call a service and render."""
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts import plan_forms as forms
-from accounts import plan_selectors as selectors
-from accounts import plan_services as services
+from accounts.plans import forms as forms
+from accounts.plans import selectors as selectors
+from accounts.plans import services as services
 from gam import search
 from gam.concurrency import StaleVersion
 from gam.exports import csv_response

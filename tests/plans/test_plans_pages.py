@@ -12,10 +12,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from accounts import plan_services
-from accounts.models import AccountPlan, PlanAction, PlanComment, PlanObjective, PlanReview
+from accounts.plans import services as plan_services
+from accounts.plans.models import AccountPlan, PlanAction, PlanComment, PlanObjective, PlanReview
 from tests import factories as f
-from tests.accounts import plan_world
+from tests.plans import plan_world
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ overdue), local adaptations for the countries with a local account manager, the 
 comments, and a review history at the cadence of the account's tier. One account (the
 second with a sponsor) is overdue for its review.
 
-Written through ``accounts.plan_services``; afterwards dates are moved into the past with
+Written through ``accounts.plans.services``; afterwards dates are moved into the past with
 plain updates (creation, versions, comments), since a demo made in a second would
 otherwise show a plan written today and never reviewed. Reviews are recorded through the
 service after that, so its checks (not before the plan existed, not in the future) hold.
@@ -19,9 +19,10 @@ from decimal import ROUND_UP, Decimal
 from django.db.models import Sum
 from django.utils import timezone
 
-from accounts import plan_services as services
-from accounts.models import AccountPlan, GlobalAccount, PlanComment
-from accounts.plan_selectors import DEFAULT_REVIEW_INTERVAL_DAYS
+from accounts.models import GlobalAccount
+from accounts.plans import services as services
+from accounts.plans.models import AccountPlan, PlanComment
+from accounts.plans.selectors import DEFAULT_REVIEW_INTERVAL_DAYS
 from opportunities.models import Opportunity, OpportunityStatus, ProductLine
 from teams.models import TeamMembership, TeamRole
 
