@@ -31,6 +31,7 @@ from accounts.models import Subsidiary
 from gam.tenancy import current_tenant_id
 
 CHUNK = 2000  # subsidiaries whose details are read in one query
+PAIR_LIMIT = 60  # old pair conflicts are looked for inside findings of at most so many records
 KEY_LENGTH = 200  # Conflict.key
 DETAIL_FIELDS = (
     "id",
@@ -143,6 +144,87 @@ def findings(discovery: Discovery, finding_class, record_class) -> Iterator:
 
 def _batch_findings(batch: list[Cluster], finding_class, record_class) -> Iterator:
     members = _details(sorted({i for c in batch for i in c.subsidiaries}))
+    found = list(_cluster_findings(batch, members, finding_class, record_class))
+    carry_over(found)
+    yield from found
+
+
+def carry_over(found: list) -> None:
+    """Conflicts of the pair-wise detector carried over to the finding that now covers
+    them, keeping their row (status, assignee, history): a ``duplicate_customer`` conflict
+    of two records that a finding of either kind covers takes that finding's kind, key,
+    records and fingerprint, unless the finding's key already has a row. One query to read,
+    two to write, per chunk; nothing to write once carried."""
+    wanted: dict[str, object] = {}
+    for finding in found:
+        ids = sorted(r.id for r in finding.records)
+        if len(ids) > PAIR_LIMIT:
+            continue
+        for i, a in enumerate(ids):
+            for b in ids[i + 1 :]:
+                key = conflict_key(
+                    ConflictKind.DUPLICATE_CUSTOMER, [("subsidiary", a), ("subsidiary", b)]
+                )
+                if key != finding.key:
+                    # a duplicate_customer finding of this pair keeps its key; otherwise
+                    # the entity's finding wins over the group's
+                    current = wanted.get(key)
+                    if current is None or current.kind != ConflictKind.DUPLICATE_CUSTOMER:
+                        wanted[key] = finding
+    if not wanted:
+        return
+    rows = list(
+        Conflict.objects.filter(kind=ConflictKind.DUPLICATE_CUSTOMER, key__in=list(wanted))
+        .order_by("id")
+        .values_list("id", "key")
+    )
+    if not rows:
+        return
+    taken = set(
+        Conflict.objects.filter(key__in=[wanted[k].key for _pk, k in rows]).values_list(
+            "key", flat=True
+        )
+    )
+    carried = []
+    for pk, old_key in rows:
+        finding = wanted[old_key]
+        if finding.key in taken:
+            continue  # another old pair of this cluster was carried already
+        taken.add(finding.key)
+        carried.append(
+            Conflict(
+                pk=pk,
+                kind=finding.kind,
+                key=finding.key,
+                records=finding.refs,
+                countries=list(finding.countries),
+                global_account_id=finding.global_account_id,
+                fingerprint=finding.fingerprint,
+                reason=finding.reason,
+            )
+        )
+    if not carried:
+        return
+    Conflict.objects.bulk_update(
+        carried,
+        ["kind", "key", "records", "countries", "global_account", "fingerprint", "reason"],
+    )
+    tenant_id = current_tenant_id()
+    ConflictEvent.objects.bulk_create(
+        [
+            ConflictEvent(
+                tenant_id=tenant_id,
+                conflict_id=c.pk,
+                action="carried-over",
+                note=f"Now {c.kind}: the finding covers the whole cluster",
+                at=timezone.now(),
+            )
+            for c in carried
+        ]
+    )
+
+
+def _cluster_findings(batch, members, finding_class, record_class) -> Iterator:
     for cluster in batch:
         evidence = cluster.evidence()
         score = round(cluster.score, 2)

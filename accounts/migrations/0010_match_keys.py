@@ -70,7 +70,7 @@ def drop_indexes(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("accounts", "0008_drop_name_trigram_indexes")]
+    dependencies = [("accounts", "0009_plans_move_to_plans_app")]
 
     operations = [
         migrations.AddField(
