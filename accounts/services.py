@@ -38,7 +38,7 @@ from gam import search
 from gam.audit import audit
 from gam.concurrency import save_if_current
 from gam.models import Country, User
-from opportunities.conflict_queue import queue_conflict_check
+from gam.signals import record_changed
 from teams.selectors import can_change_account, can_change_subsidiary
 
 MAX_SCORE = Decimal(5)
@@ -486,8 +486,11 @@ def subsidiary_create(
         global_account=subsidiary.global_account_id or "",
         owner=subsidiary.owner_id or "",
     )
-    queue_conflict_check(
-        tenant_id=subsidiary.tenant_id, record_type="subsidiary", record_id=subsidiary.pk
+    record_changed.send(
+        sender=type(subsidiary),
+        tenant_id=subsidiary.tenant_id,
+        record_type="subsidiary",
+        record_id=subsidiary.pk,
     )
     return subsidiary
 
@@ -527,8 +530,11 @@ def subsidiary_update(
     if placement_changed:
         _sync_records_of(subsidiary)
     if changed:
-        queue_conflict_check(
-            tenant_id=subsidiary.tenant_id, record_type="subsidiary", record_id=subsidiary.pk
+        record_changed.send(
+            sender=type(subsidiary),
+            tenant_id=subsidiary.tenant_id,
+            record_type="subsidiary",
+            record_id=subsidiary.pk,
         )
     return subsidiary
 
@@ -849,8 +855,11 @@ def framework_agreement_create(
         global_account=global_account.pk,
         countries=",".join(sorted(c.code for c in countries)),
     )
-    queue_conflict_check(
-        tenant_id=agreement.tenant_id, record_type="framework_agreement", record_id=agreement.pk
+    record_changed.send(
+        sender=type(agreement),
+        tenant_id=agreement.tenant_id,
+        record_type="framework_agreement",
+        record_id=agreement.pk,
     )
     return agreement
 
@@ -877,7 +886,8 @@ def framework_agreement_update(
             changed["countries"] = (old, countries)
     if changed:
         audit(actor, "framework_agreement.update", agreement, fields=",".join(sorted(changed)))
-        queue_conflict_check(
+        record_changed.send(
+            sender=type(agreement),
             tenant_id=agreement.tenant_id,
             record_type="framework_agreement",
             record_id=agreement.pk,

@@ -209,7 +209,7 @@ def global_account_detail(request, pk: int):
                 "score_breakdown": scoring.breakdown_rows(
                     criteria, {c.pk: c.account_value for c in criteria}
                 ),
-                "open_conflicts": account.open_conflicts,
+                "open_conflicts": getattr(account, "open_conflicts", None),
                 "conflicts_url": _url_or_none(
                     "conflicts:conflict_list", query=f"?global_account={account.pk}"
                 ),

@@ -22,6 +22,6 @@ urlpatterns = [
     path("", include("accounts.plans.api_urls")),
     path("", include("teams.api_urls")),
     path("", include("opportunities.api_urls")),
-    path("", include("opportunities.conflict_api_urls")),
+    path("", include("opportunities.conflicts.api_urls")),
     path("", include("reporting.api_urls")),
 ]

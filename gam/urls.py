@@ -42,7 +42,7 @@ urlpatterns = [
     path("", include("accounts.plans.urls")),
     path("", include("teams.urls")),
     path("", include("opportunities.urls")),
-    path("", include("opportunities.conflict_urls")),
+    path("", include("opportunities.conflicts.urls")),
     path("", include("reporting.urls")),
     path("import/", include("gam.imports.urls")),
     path("profile/", include("gam.profile_urls")),

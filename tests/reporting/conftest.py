@@ -31,7 +31,8 @@ from django.utils import timezone
 from accounts.plans.models import AccountPlan, PlanReview
 from gam.selectors import exchange_rate_on
 from gam.tenancy import tenant_context
-from opportunities.models import Activity, Conflict, Opportunity, StageChange
+from opportunities.conflicts.models import Conflict
+from opportunities.models import Activity, Opportunity, StageChange
 from opportunities.services import stage_summaries_refresh
 from tests import factories as f
 

@@ -222,7 +222,7 @@ def test_accounts_with_deviations(dash):
     quiet = f.GlobalAccountFactory(tenant=dash.acme, name="Quiet Oy")
     noisy = f.GlobalAccountFactory(tenant=dash.acme, name="Noisy SpA")
     with tenant_context(dash.acme):
-        from opportunities.models import Conflict
+        from opportunities.conflicts.models import Conflict
 
         for i in range(3):
             Conflict.objects.create(kind="duplicate_customer", key=f"n{i}", global_account=noisy)
