@@ -54,6 +54,7 @@ from gam.tenancy import current_tenant_id
 CHUNK = 5000
 SIZE_SECONDS = 6 * 3600  # the scan (hourly by default) refreshes it
 NEIGHBOURHOOD_LIMIT = 500  # candidates read per round of an incremental check
+FREQUENT_WORD = 20  # words in this many distinct names or more: their counts are cached
 SUBSIDIARY_FIELDS = (
     "id",
     "name",
@@ -193,13 +194,29 @@ def scan_clusters(progress: Progress | None = None) -> Discovery:
         else _key_groups_python(cap)
     )
     blocks: list[list[int]] = []
-    for _key, _count, ids in groups:
+    frequent: dict[str, int] = {}
+    for key, count, ids in groups:
         if ids is not None:
             blocks.append(sorted(set(ids)))
+        else:
+            frequent[key] = count
     if connection.vendor == "postgresql":
         df = _word_frequencies_sql(tenant_id)
     else:
         df = word_frequencies(keys for _pk, keys in _keyed_python())
+    # For the checks: the keys too common to block on and the frequent words, which an
+    # index lookup would have to count over thousands of rows each time.
+    known = {
+        k: (rows, df.get(k[2:], rows) if k[:2] == "w:" else rows) for k, rows in frequent.items()
+    }
+    known.update(
+        {
+            f"w:{w}": (max(c, known.get(f"w:{w}", (0, 0))[0]), c)
+            for w, c in df.items()
+            if c >= FREQUENT_WORD
+        }
+    )
+    cache.set(f"matching:frequent:{tenant_id}", known, SIZE_SECONDS)
     wanted = {i for block in blocks for i in block}
     records = load_records(wanted)
     if progress:
@@ -222,6 +239,11 @@ def _counts(keys: list[str], cap: int) -> dict[str, tuple[int, int]]:
     if not keys:
         return {}
     tenant_id = current_tenant_id()
+    known = cache.get(f"matching:frequent:{tenant_id}") or {}
+    out = {k: known[k] for k in keys if k in known}
+    keys = [k for k in keys if k not in known]
+    if not keys:
+        return out
     if connection.vendor != "postgresql":
         rows: Counter = Counter()
         sigs: dict[str, set] = defaultdict(set)
@@ -230,7 +252,7 @@ def _counts(keys: list[str], cap: int) -> dict[str, tuple[int, int]]:
             for key in wanted.intersection(stored):
                 rows[key] += 1
                 sigs[key].add(stored[0])
-        return {k: (min(rows[k], cap + 1), len(sigs[k])) for k in keys}
+        return out | {k: (min(rows[k], cap + 1), len(sigs[k])) for k in keys}
     sql = f"""
         SELECT k, count(*), count(DISTINCT sig) FROM (
           SELECT k, sig FROM unnest(%s::text[]) k, LATERAL (
@@ -245,7 +267,7 @@ def _counts(keys: list[str], cap: int) -> dict[str, tuple[int, int]]:
     with connection.cursor() as cursor:
         cursor.execute(sql, [sorted(set(keys)), tenant_id, cap + 1, tenant_id, cap + 1])
         found = {k: (rows, sigs) for k, rows, sigs in cursor.fetchall()}
-    return {k: found.get(k, (0, 0)) for k in keys}
+    return out | {k: found.get(k, (0, 0)) for k in keys}
 
 
 def _sharing(keys: list[str], exclude: set[int]) -> dict[int, Record]:
