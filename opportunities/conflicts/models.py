@@ -17,6 +17,7 @@ from gam.tenancy import TenantOwnedModel
 
 class ConflictKind(models.TextChoices):
     DUPLICATE_CUSTOMER = "duplicate_customer", _("Duplicate customer")
+    UNLINKED_GROUP = "unlinked_group", _("Unlinked group")
     PARALLEL_OPPORTUNITY = "parallel_opportunity", _("Parallel opportunity")
     CAMPAIGN_DURING_NEGOTIATION = "campaign_during_negotiation", _("Campaign during negotiation")
     FRAMEWORK_AGREEMENT_MISSED = "framework_agreement_missed", _("Framework agreement missed")
@@ -54,6 +55,11 @@ class Conflict(TenantOwnedModel):
     countries = models.JSONField(default=list)
     records = models.JSONField(default=list)
     reason = models.CharField(max_length=200, blank=True)
+    # Group discovery: the matcher's score of the finding (log-odds of "one company / one
+    # group") and its evidence in words ("same domain volvia.com", ...); empty for the
+    # other kinds.
+    score = models.FloatField(null=True, blank=True)
+    evidence = models.JSONField(default=list, blank=True)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
