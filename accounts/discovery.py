@@ -235,15 +235,12 @@ _ARRAY = "string_to_array(btrim(match_keys), ' ')"
 def _counts(keys: list[str], cap: int) -> dict[str, tuple[int, int]]:
     """For each key: how many records of the tenant carry it and in how many distinct word
     sets (the word frequency), both counted over at most ``cap + 1`` records (a key above
-    the cap is too common to block on; its exact count does not matter)."""
-    if not keys:
-        return {}
+    the cap is too common to block on; its exact count does not matter). One query, even
+    for no key, so that a check costs the same number of queries whatever it finds."""
     tenant_id = current_tenant_id()
     known = cache.get(f"matching:frequent:{tenant_id}") or {}
     out = {k: known[k] for k in keys if k in known}
     keys = [k for k in keys if k not in known]
-    if not keys:
-        return out
     if connection.vendor != "postgresql":
         rows: Counter = Counter()
         sigs: dict[str, set] = defaultdict(set)
