@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from accounts import change_history, dependents, forms, relationship_map, scoring, services
 from accounts import selectors as account_selectors
-from accounts.matching import find_matches
+from accounts.discovery import find_matches
 from accounts.models import Contact, FrameworkAgreement, GlobalAccount, Subsidiary, Tier
 from gam import search
 from gam.access import get_visible

@@ -1,7 +1,7 @@
 """The warning when a customer is entered that probably exists already (DESIGN.md: the same
 company entered twice, often by two countries).
 
-Matching is ``accounts.matching.find_matches`` (registration / VAT number, web domain, name
+Matching is ``accounts.discovery.find_matches`` (registration / VAT number, web domain, name
 once legal forms are normalized). What the warning says follows the sharing model: a user
 who may see the other record's details (its global account's team, the tenant admin, the
 owner of a local customer) learns its name and account; anyone else only its country and
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-from accounts.matching import find_matches
+from accounts.discovery import find_matches
 from accounts.models import Subsidiary
 from gam.models import Country, User
 from teams.selectors import global_accounts_of_team
