@@ -9,7 +9,7 @@ from django.core.validators import RegexValidator
 from rest_framework import serializers
 
 from accounts.models import Contact, FrameworkAgreement, Subsidiary
-from accounts.selectors import contacts_visible_to, framework_agreements_visible_to
+from accounts.selectors import contacts_visible_to
 from gam.drf import TenantPrimaryKeyRelatedField, TenantSlugRelatedField, warnings_field
 from gam.models import Country, User
 from opportunities import selectors
@@ -157,30 +157,6 @@ class OpportunitySerializer(serializers.ModelSerializer):
             "warnings",
         ]
         read_only_fields = ["status", "global_account", "amount_reporting"]
-
-    def validate(self, attrs):
-        """An agreement the user may see, the one already linked, or one of the account the
-        opportunity is at (entry warnings name it to whoever enters a deal there, so they can
-        reference it); any other id reads as unknown, like a foreign one."""
-        attrs = super().validate(attrs)
-        agreement = attrs.get("framework_agreement")
-        request = self.context.get("request")
-        if agreement is None or request is None:
-            return attrs
-        subsidiary = attrs.get("subsidiary") or getattr(self.instance, "subsidiary", None)
-        allowed = (
-            agreement.pk == getattr(self.instance, "framework_agreement_id", None)
-            or (
-                subsidiary is not None
-                and agreement.global_account_id == subsidiary.global_account_id
-            )
-            or framework_agreements_visible_to(request.user).filter(pk=agreement.pk).exists()
-        )
-        if not allowed:
-            raise serializers.ValidationError(
-                {"framework_agreement": ["Unknown framework agreement."]}
-            )
-        return attrs
 
     def validate_currency(self, value: str) -> str:
         return value.upper()
