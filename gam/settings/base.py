@@ -200,14 +200,14 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ActivityKindEnum": "opportunities.models.Activity.Kind",
         "CriterionKindEnum": "accounts.models.SelectionCriterion.Kind",
-        "ConflictKindEnum": "opportunities.models.ConflictKind",
+        "ConflictKindEnum": "opportunities.conflicts.models.ConflictKind",
         "ImportKindEnum": "gam.imports.registry.kinds",
         "OpportunityStatusEnum": "opportunities.models.OpportunityStatus",
         "LeadStatusEnum": "opportunities.models.Lead.Status",
-        "ConflictStatusEnum": "opportunities.models.ConflictStatus",
+        "ConflictStatusEnum": "opportunities.conflicts.models.ConflictStatus",
         "PlanActionStatusEnum": "accounts.plans.models.PlanAction.Status",
         "ImportStatusEnum": "gam.models.ImportJob.Status",
-        "ScanRunStatusEnum": "opportunities.models.ScanRun.Status",
+        "ScanRunStatusEnum": "opportunities.conflicts.models.ScanRun.Status",
     },
 }
 
