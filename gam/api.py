@@ -15,10 +15,15 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from gam import selectors, services, tokens
+from gam import selectors, services, tokens, webhooks
 from gam.audit import audit
-from gam.drf import IsTenantAdminOrReadOnly, LoginRateThrottle, TenantScopedAPIMixin
-from gam.models import Country, ExchangeRate
+from gam.drf import (
+    IsTenantAdmin,
+    IsTenantAdminOrReadOnly,
+    LoginRateThrottle,
+    TenantScopedAPIMixin,
+)
+from gam.models import Country, ExchangeRate, WebhookDelivery, WebhookEndpoint
 from gam.serializers import (
     ApiTokenSerializer,
     CountrySerializer,
@@ -28,6 +33,8 @@ from gam.serializers import (
     TokenRequestSerializer,
     TokenSerializer,
     UserSerializer,
+    WebhookDeliverySerializer,
+    WebhookEndpointSerializer,
 )
 
 
@@ -238,6 +245,50 @@ class ExchangeRateViewSet(TenantScopedAPIMixin, viewsets.ModelViewSet):
     def perform_destroy(self, instance):
         audit(self.request.user, "exchange_rate.delete", instance, currency=instance.currency)
         instance.delete()
+
+
+class WebhookEndpointViewSet(TenantScopedAPIMixin, viewsets.ModelViewSet):
+    """Webhook endpoints of the tenant (tenant admins): ``url`` (HTTPS, a public address),
+    ``events`` (see gam.webhooks.EVENTS), ``active``. The create answer shows the signing
+    ``secret`` once."""
+
+    serializer_class = WebhookEndpointSerializer
+    permission_classes = [IsTenantAdmin]
+
+    def get_queryset(self):
+        return WebhookEndpoint.objects.order_by("id")
+
+    def perform_create(self, serializer):
+        endpoint = serializer.save(created_by=self.request.user, secret=webhooks.new_secret())
+        endpoint.show_secret = True
+        audit(self.request.user, "webhook.create", endpoint, url=endpoint.url)
+
+    def perform_update(self, serializer):
+        endpoint = serializer.save()
+        audit(self.request.user, "webhook.update", endpoint, url=endpoint.url)
+
+    def perform_destroy(self, instance):
+        audit(self.request.user, "webhook.delete", instance, url=instance.url)
+        instance.delete()
+
+
+class WebhookDeliveryViewSet(TenantScopedAPIMixin, viewsets.ReadOnlyModelViewSet):
+    """The delivery log (tenant admins), newest first; ``?endpoint=ID``, ``?status=``.
+    ``POST webhook-deliveries/{id}/replay/`` sends the same payload again."""
+
+    serializer_class = WebhookDeliverySerializer
+    permission_classes = [IsTenantAdmin]
+    filterset_fields = ["endpoint", "status", "event"]
+
+    def get_queryset(self):
+        return WebhookDelivery.objects.order_by("-created_at", "-id")
+
+    @extend_schema(request=None, responses={202: WebhookDeliverySerializer})
+    @action(detail=True, methods=["post"])
+    def replay(self, request, pk=None):
+        again = webhooks.replay(self.get_object())
+        audit(request.user, "webhook.replay", again, of=pk)
+        return Response(self.get_serializer(again).data, status=status.HTTP_202_ACCEPTED)
 
 
 class ApiRootView(APIView):

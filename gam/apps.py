@@ -19,6 +19,7 @@ class GamConfig(AppConfig):
         from gam import (
             checks,  # noqa: F401  (registers the system checks)
             search,
+            webhooks,  # noqa: F401  (connects the event receivers)
         )
         from gam.rls import post_migrate_apply_rls
 
