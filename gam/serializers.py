@@ -85,7 +85,7 @@ class WebhookEndpointSerializer(serializers.ModelSerializer):
     only."""
 
     events = serializers.ListField(
-        child=serializers.ChoiceField(choices=webhooks.EVENTS), allow_empty=False
+        child=serializers.ChoiceField(choices=webhooks.EVENTS), min_length=1
     )
     secret = serializers.CharField(read_only=True, help_text="Shown once, at creation.")
 
