@@ -6,7 +6,9 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.db import transaction
 from django.db.models import ProtectedError, Q
+from django.http import JsonResponse
 from django.urls import NoReverseMatch, URLResolver, get_resolver, reverse
+from django.views.defaults import page_not_found
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
@@ -333,3 +335,11 @@ def _api_endpoints() -> dict[str, str]:
 
     walk(get_resolver().url_patterns)
     return found
+
+
+def not_found(request, exception=None):
+    """Django's 404 handler: under /api/ the JSON error body every API 404 has (an id the
+    route does not take, a path with no endpoint), the page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return page_not_found(request, exception)

@@ -59,3 +59,6 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
 ]
+
+# A 404 under /api/ answers JSON like every other API error (gam.api.not_found).
+handler404 = "gam.api.not_found"
