@@ -9,6 +9,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts import services
 from accounts.models import (
     Contact,
     FrameworkAgreement,
@@ -18,6 +19,7 @@ from accounts.models import (
     Subsidiary,
     Tier,
 )
+from accounts.selectors import contacts_visible_to
 from gam.drf import TenantPrimaryKeyRelatedField, TenantSlugRelatedField, warnings_field
 from gam.models import Country, User
 
@@ -57,13 +59,13 @@ class VersionedSerializerMixin:
 class TierSerializer(serializers.ModelSerializer):
     class Meta:
         model = Tier
-        fields = ["id", "name", "rank", "min_score", "review_interval_days"]
+        fields = ["id", *services.TIER_FIELDS]
 
 
 class SelectionCriterionSerializer(serializers.ModelSerializer):
     class Meta:
         model = SelectionCriterion
-        fields = ["id", "name", "kind", "weight", "scale_max", "order"]
+        fields = ["id", *services.CRITERION_FIELDS]
         extra_kwargs = {"weight": {"required": False}, "order": {"required": False}}
 
 
@@ -108,18 +110,13 @@ class GlobalAccountSerializer(VersionedSerializerMixin, serializers.ModelSeriali
         model = GlobalAccount
         fields = [
             "id",
-            "name",
-            "tier",
-            "headquarters_country",
+            *services.GLOBAL_ACCOUNT_FIELDS,
             "manager",
             "manager_name",
             "score",
             "tier_override",
             "tier_override_by",
             "tier_override_reason",
-            "description",
-            "industry",
-            "website",
             "subsidiary_count",
             "details_visible",
             "can_change",
@@ -236,13 +233,7 @@ class SubsidiarySerializer(VersionedSerializerMixin, serializers.ModelSerializer
         model = Subsidiary
         fields = [
             "id",
-            "global_account",
-            "name",
-            "country",
-            "registration_number",
-            "website",
-            "address",
-            "owner",
+            *services.SUBSIDIARY_FIELDS,
             "manager",
             "can_change",
             "created_at",
@@ -267,19 +258,13 @@ class ContactSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Contact
-        fields = [
-            "id",
-            "subsidiary",
-            "name",
-            "title",
-            "email",
-            "phone",
-            "buying_role",
-            "attitude",
-            "reports_to",
-            "global_account",
-            "country",
-        ]
+        fields = ["id", *services.CONTACT_FIELDS, "global_account", "country"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None and request.user.is_authenticated:
+            self.fields["reports_to"].queryset = contacts_visible_to(request.user)
 
     def get_global_account(self, contact) -> int | None:
         return contact.subsidiary.global_account_id
@@ -298,6 +283,12 @@ class RelationshipSerializer(serializers.ModelSerializer):
         # One per (user, contact): a second POST updates it (relationship_set).
         validators: list = []
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None and request.user.is_authenticated:
+            self.fields["contact"].queryset = contacts_visible_to(request.user)
+
 
 # --- framework agreements -------------------------------------------------------------------
 
@@ -309,18 +300,9 @@ class FrameworkAgreementSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = FrameworkAgreement
-        fields = [
-            "id",
-            "global_account",
-            "name",
-            "countries",
-            "discount_percent",
-            "shipping_terms",
-            "terms",
-            "valid_from",
-            "valid_until",
-            "active",
-        ]
+        fields = ["id", *services.AGREEMENT_FIELDS, "active"]
+        # The service takes it on create (the model's default of 0 is not a guess to make).
+        extra_kwargs = {"discount_percent": {"required": True}}
 
     def get_active(self, agreement) -> bool:
         return agreement.is_active_on(self.context["today"])

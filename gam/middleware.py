@@ -1,9 +1,32 @@
 import zoneinfo
 
 from django.conf import settings
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.utils import timezone, translation
 
 from gam.tenancy import activate_tenant, deactivate_tenant
+
+
+class RefuseNulMiddleware:
+    """A NUL byte in the path or a query parameter is a 400. PostgreSQL cannot store or
+    compare text with NUL, so such a value reaching a filter or lookup was a 500; no URL
+    of ours has a use for one. (Form and JSON fields refuse NUL themselves: Django's and
+    DRF's character fields validate it.)"""
+
+    MESSAGE = "The address contains a NUL character (%00)."
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path or any(
+            "\x00" in key or any("\x00" in value for value in values)
+            for key, values in request.GET.lists()
+        ):
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": self.MESSAGE}, status=400)
+            return HttpResponseBadRequest(self.MESSAGE, content_type="text/plain")
+        return self.get_response(request)
 
 
 class TenantMiddleware:

@@ -21,6 +21,7 @@ from gam.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
+from gam.timezones import time_zone_choices
 
 
 def upper_case_keys(data, keys: tuple[str, ...]):
@@ -175,8 +176,6 @@ class TimeZoneField(serializers.CharField):
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):
-        from gam.profile_views import time_zone_choices
-
         value = super().to_internal_value(data)
         if value not in {zone for zone, _label in time_zone_choices()}:
             self.fail("unknown", value=value)

@@ -8,15 +8,18 @@ import django_filters
 from rest_framework import exceptions, permissions, viewsets
 
 from accounts.filters import CountryCodeFilter
+from accounts.models import GlobalAccount
 from gam.drf import TenantScopedAPIMixin
+from gam.filters import TenantIdFilter
+from gam.models import User
 from teams import selectors, services
 from teams.models import TeamMembership, TeamRole
 from teams.serializers import TeamMemberSerializer
 
 
 class TeamMemberFilter(django_filters.FilterSet):
-    global_account = django_filters.NumberFilter()
-    user = django_filters.NumberFilter()
+    global_account = TenantIdFilter(choices=GlobalAccount.objects.all)
+    user = TenantIdFilter(choices=User.in_tenant.all)
     role = django_filters.ChoiceFilter(choices=TeamRole.choices)
     country = CountryCodeFilter()
 

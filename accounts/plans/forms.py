@@ -16,6 +16,7 @@ from accounts.plans.models import (
     PlanReview,
 )
 from accounts.plans.selectors import PLAN_TEXT_FIELDS, PlanAccess
+from accounts.plans.services import ACTION_FIELDS, OBJECTIVE_FIELDS
 from gam.models import Country, User
 from opportunities.models import ProductLine
 
@@ -60,7 +61,9 @@ class _PlanItemForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.access = access
         if "country" in self.fields:
-            self.fields["country"].queryset = _country_choices(access, self.instance.country)
+            # A new local adaptation has no country yet (its field is required: no None).
+            current = self.instance.country if self.instance.country_id else None
+            self.fields["country"].queryset = _country_choices(access, current)
             if not access.can_change_plan:
                 # A local account manager's items are always in their country.
                 self.fields["country"].required = True
@@ -79,7 +82,7 @@ class _PlanItemForm(forms.ModelForm):
 class ObjectiveForm(_PlanItemForm):
     class Meta:
         model = PlanObjective
-        fields = ["title", "target_amount", "target_date", "country", "product_line"]
+        fields = list(OBJECTIVE_FIELDS)
         widgets = {"target_date": DATE}
         labels = {"country": _("Country (empty: the whole account)")}
         help_texts = {
@@ -97,7 +100,7 @@ class ObjectiveForm(_PlanItemForm):
 class ActionForm(_PlanItemForm):
     class Meta:
         model = PlanAction
-        fields = ["title", "objective", "owner", "due_date", "status", "country"]
+        fields = list(ACTION_FIELDS)
         widgets = {"due_date": DATE}
         labels = {"country": _("Country (empty: the whole account)")}
 
