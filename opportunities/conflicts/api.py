@@ -7,7 +7,7 @@ to act; 400 for bad input or a transition the lifecycle does not allow (nothing 
 from __future__ import annotations
 
 import django_filters
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import exceptions, mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -20,9 +20,12 @@ from opportunities.conflicts.serializers import (
     ConflictEventSerializer,
     ConflictLinkSerializer,
     ConflictMergeSerializer,
+    ConflictOutSerializer,
     ConflictSerializer,
     ConflictStatusSerializer,
+    MergePlanSerializer,
     NotificationSerializer,
+    RecordSummarySerializer,
     record_summary_data,
 )
 
@@ -74,6 +77,7 @@ class ConflictViewSet(
         context.update(summaries=cs.record_summaries([conflict]), detail=True)
         return Response({**ConflictSerializer(conflict, context=context).data, **extra})
 
+    @extend_schema(responses=ConflictOutSerializer(many=True))
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
@@ -85,9 +89,11 @@ class ConflictViewSet(
             ConflictSerializer(page, many=True, context=context).data
         )
 
+    @extend_schema(responses=ConflictOutSerializer)
     def retrieve(self, request, *args, **kwargs):
         return self._render(self.get_object(), reload=False)
 
+    @extend_schema(request=ConflictStatusSerializer, responses=ConflictOutSerializer)
     def partial_update(self, request, *args, **kwargs):
         conflict = self._handled_object()
         form = ConflictStatusSerializer(data=request.data)
@@ -95,6 +101,7 @@ class ConflictViewSet(
         services.conflict_set_status(conflict=conflict, actor=request.user, **form.validated_data)
         return self._render(conflict)
 
+    @extend_schema(request=ConflictLinkSerializer, responses=ConflictOutSerializer)
     @action(detail=True, methods=["post"], serializer_class=ConflictLinkSerializer)
     def link(self, request, pk=None):
         """Duplicate customers that are different legal entities of one group: put them
@@ -134,6 +141,17 @@ class ConflictViewSet(
             )
         return survivor, duplicate
 
+    @extend_schema(
+        methods=["GET"],
+        parameters=[
+            OpenApiParameter("survivor", int, required=True, description="The record to keep."),
+            OpenApiParameter("duplicate", int, description="The one merged into it."),
+        ],
+        responses=MergePlanSerializer,
+    )
+    @extend_schema(
+        methods=["POST"], request=ConflictMergeSerializer, responses=ConflictOutSerializer
+    )
     @action(detail=True, methods=["get", "post"], serializer_class=ConflictMergeSerializer)
     def merge(self, request, pk=None):
         """The same legal entity entered twice. ``GET ?survivor=ID`` lists exactly what
@@ -171,7 +189,10 @@ class ConflictViewSet(
         )
         return self._render(conflict, moved=moved)
 
-    @action(detail=True, methods=["get"], serializer_class=ConflictEventSerializer)
+    @extend_schema(responses=ConflictEventSerializer(many=True))  # a page of them
+    @action(
+        detail=True, methods=["get"], serializer_class=ConflictEventSerializer, filter_backends=[]
+    )
     def events(self, request, pk=None):
         """The conflict's history, oldest first."""
         conflict = self._handled_object()
@@ -179,7 +200,9 @@ class ConflictViewSet(
         page = self.paginate_queryset(events)
         return self.get_paginated_response(ConflictEventSerializer(page, many=True).data)
 
-    @action(detail=True, methods=["get"])
+    # A plain list, not a page (pagination_class None: the schema says so too).
+    @extend_schema(responses=RecordSummarySerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def records(self, request, pk=None):
         """The records side by side (what the detail's ``details`` holds)."""
         conflict = self._handled_object()
