@@ -43,7 +43,12 @@ from accounts.serializers import (
     TierSerializer,
     score_breakdown_data,
 )
-from accounts.warnings import duplicate_warnings
+from accounts.warnings import (
+    duplicate_warnings,
+    group_hint_text,
+    group_hints,
+    group_suggestion_data,
+)
 from gam.concurrency import StaleVersion, version_from_if_match
 from gam.drf import IdsFirstPaginationMixin, IsTenantAdminOrReadOnly, TenantScopedAPIMixin
 
@@ -250,6 +255,24 @@ class SubsidiaryViewSet(IdsFirstPaginationMixin, ServiceViewSet):
             exclude_pk=subsidiary.pk,
         )
 
+    def _add_warnings(self, response) -> None:
+        """``warnings`` (sentences: the same company, and the group it probably belongs
+        to) and ``group_suggestions`` (the global accounts to link it to: ``PATCH``
+        ``{"global_account": id}`` links it when ``can_link``; otherwise ``manager`` is whom
+        to ask)."""
+        subsidiary = self._saved
+        hints = group_hints(
+            self.request.user,
+            name=subsidiary.name,
+            country=subsidiary.country,
+            registration_number=subsidiary.registration_number,
+            website=subsidiary.website,
+            exclude_pk=subsidiary.pk,
+            current_account_id=subsidiary.global_account_id,
+        )
+        response.data["warnings"] = self._warnings(subsidiary) + [group_hint_text(h) for h in hints]
+        response.data["group_suggestions"] = [group_suggestion_data(h) for h in hints]
+
     def perform_create(self, serializer):
         data, _version = serializer.service_arguments()
         subsidiary = self._call(services.subsidiary_create, **data)
@@ -277,14 +300,14 @@ class SubsidiaryViewSet(IdsFirstPaginationMixin, ServiceViewSet):
 
     def create(self, request, *args, **kwargs):
         response = super().create(request, *args, **kwargs)
-        response.data["warnings"] = self._warnings(self._saved)
+        self._add_warnings(response)
         return response
 
     def update(self, request, *args, **kwargs):
         self._keys_changed = False
         response = super().update(request, *args, **kwargs)
         if self._keys_changed:
-            response.data["warnings"] = self._warnings(self._saved)
+            self._add_warnings(response)
         return response
 
 

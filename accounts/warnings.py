@@ -15,8 +15,9 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-from accounts.discovery import find_matches
-from accounts.models import Subsidiary
+from accounts.discovery import find_group_candidates, find_matches
+from accounts.models import GlobalAccount, Subsidiary
+from accounts.selectors import may_place_subsidiary
 from gam.models import Country, User
 from teams.selectors import global_accounts_of_team
 
@@ -131,3 +132,143 @@ def duplicate_hint_text(hint: DuplicateHint) -> str:
 def duplicate_warnings(user: User, **kwargs) -> list[str]:
     """``duplicate_hints`` as sentences (for API responses and form messages)."""
     return [duplicate_hint_text(h) for h in duplicate_hints(user, **kwargs)]
+
+
+# --- the group a customer probably belongs to -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class GroupHint:
+    """A global account the customer being entered probably belongs to.
+
+    Everyone in the tenant may see a global account's name and its GAM (DESIGN.md), so every
+    hint names them, with the countries of the account's companies that matched. The names
+    of those companies and the matcher's evidence (which may quote their names or domains)
+    go only to those who see the account in detail: its team and the tenant admin."""
+
+    account: GlobalAccount
+    manager: User | None
+    countries: tuple[str, ...]
+    can_link: bool  # the user may place the customer in this account (in its country)
+    member_names: tuple[str, ...] = ()  # only when detailed
+    evidence: tuple[str, ...] = ()  # only when detailed
+    score: float = 0.0
+    detailed: bool = False
+
+
+def group_hints(
+    user: User,
+    *,
+    name: str,
+    country: Country | None,
+    registration_number: str = "",
+    website: str = "",
+    exclude_pk: int | None = None,
+    current_account_id: int | None = None,
+    limit: int = 3,
+) -> list[GroupHint]:
+    """The global accounts whose group the customer probably belongs to (group discovery's
+    ``find_group_candidates``), best first, leaving out the account it is already under.
+    A constant number of queries besides the matcher's: the accounts with their GAMs, the
+    matching companies' countries, the user's team accounts, and one placement check per
+    hint (at most ``limit``)."""
+    candidates = [
+        c
+        for c in find_group_candidates(
+            name=name,
+            country_code=country.code if country else "",
+            registration_number=registration_number,
+            website=website,
+            exclude_id=exclude_pk,
+            limit=limit + 2,
+        )
+        if c.global_account_id and c.global_account_id != current_account_id
+    ]
+    if not candidates:
+        return []
+    account_ids = list(dict.fromkeys(c.global_account_id for c in candidates))[:limit]
+    accounts = GlobalAccount.objects.select_related("manager").in_bulk(account_ids)
+    member_ids = {m for c in candidates for m in c.subsidiary_ids}
+    members = {
+        row["pk"]: row
+        for row in Subsidiary.objects.filter(pk__in=member_ids).values(
+            "pk", "name", "country__code", "global_account_id"
+        )
+    }
+    detailed = set(
+        global_accounts_of_team(user).filter(pk__in=account_ids).values_list("pk", flat=True)
+    )
+    hints: list[GroupHint] = []
+    for account_id in account_ids:
+        account = accounts.get(account_id)
+        if account is None:
+            continue
+        candidate = next(c for c in candidates if c.global_account_id == account_id)
+        # The companies that matched and are under this account (the group's, as entered).
+        matched = [
+            members[m]
+            for m in candidate.subsidiary_ids
+            if m in members and members[m]["global_account_id"] == account_id
+        ]
+        sees = account_id in detailed
+        hints.append(
+            GroupHint(
+                account=account,
+                manager=account.manager,
+                countries=tuple(sorted({m["country__code"] for m in matched})),
+                can_link=country is not None and may_place_subsidiary(user, account, country),
+                member_names=tuple(f"{m['name']} ({m['country__code']})" for m in matched)
+                if sees
+                else (),
+                evidence=tuple(candidate.evidence) if sees else (),
+                score=candidate.score,
+                detailed=sees,
+            )
+        )
+    return hints
+
+
+def group_hint_text(hint: GroupHint) -> str:
+    manager = hint.manager.display_name if hint.manager else None
+    head = (
+        _("This looks like part of %(account)s, GAM %(manager)s") % {
+            "account": hint.account.name, "manager": manager}
+        if manager
+        else _("This looks like part of %(account)s (no GAM named yet)") % {
+            "account": hint.account.name}
+    )  # fmt: skip
+    if hint.detailed and hint.member_names:
+        head += " " + _("(its companies %(names)s match") % {"names": ", ".join(hint.member_names)}
+        head += (": " + "; ".join(hint.evidence) + ")") if hint.evidence else ")"
+    elif hint.countries:
+        head += " " + _("(it has companies in %(countries)s)") % {
+            "countries": ", ".join(hint.countries)
+        }
+    if hint.can_link:
+        return head + " " + _("— link it?")
+    return (
+        head
+        + ". "
+        + _("Linking it takes the right to place customers in that account: ask %(whom)s.")
+        % {"whom": manager or _("a tenant admin")}
+    )
+
+
+def group_suggestion_data(hint: GroupHint) -> dict:
+    """A hint for API answers: what to link to, whether the user may, and whom to ask."""
+    manager = hint.manager
+    data = {
+        "global_account": hint.account.pk,
+        "name": hint.account.name,
+        "manager": {"id": manager.pk, "name": manager.display_name, "email": manager.email}
+        if manager
+        else None,
+        "countries": list(hint.countries),
+        "can_link": hint.can_link,
+        "score": hint.score,
+        "text": group_hint_text(hint),
+    }
+    if hint.detailed:
+        data["members"] = list(hint.member_names)
+        data["evidence"] = list(hint.evidence)
+    return data
