@@ -20,9 +20,11 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
 from accounts import services as account_services
+from accounts.matching.names import COUNTRY_WORDS, LEGAL_FORMS, NOISE_WORDS
 from accounts.models import GlobalAccount, Subsidiary
 from gam.audit import audit
 from gam.models import User
+from gam.text import fold_words
 from opportunities.conflicts import selectors as cs
 from opportunities.conflicts.models import (
     ACTIVE_STATUSES,
@@ -555,10 +557,28 @@ class GroupAccountPlan:
     name_taken: bool
 
 
+def _plain_word(word: str) -> str:
+    """The folded word, or '' for a legal form, a country word or a noise word: what a
+    group's name leaves out ("SAS", "France", "Holding")."""
+    folded = "".join(fold_words(word))
+    if not folded or (folded,) in LEGAL_FORMS or folded in COUNTRY_WORDS or folded in NOISE_WORDS:
+        return ""
+    return folded
+
+
 def _suggested_name(subsidiaries: list[Subsidiary]) -> str:
-    """The shortest member name: usually the brand with the least decoration ("Bosch Ltd"
-    before "Robert Bosch France SAS"); the admin edits it on the confirmation page."""
-    return min((s.name for s in subsidiaries), key=lambda n: (len(n), n), default="")
+    """The words every member's name shares, legal forms and country words left out
+    ("Robert Bosch France SAS", "Robert Bosch GmbH", "Bosch Ltd" -> "Bosch"), as written in
+    the shortest name; else the shortest name. The admin edits it on the confirmation page."""
+    names = sorted((s.name for s in subsidiaries), key=lambda n: (len(n), n))
+    if not names:
+        return ""
+    common = None
+    for name in names:
+        words = {_plain_word(w) for w in name.split()} - {""}
+        common = words if common is None else common & words
+    shared = [w for w in names[0].split() if _plain_word(w) in (common or set())]
+    return " ".join(shared) or names[0]
 
 
 def _headquarters(subsidiaries: list[Subsidiary]):
