@@ -566,11 +566,11 @@ def _plain_word(word: str) -> str:
     return folded
 
 
-def _suggested_name(subsidiaries: list[Subsidiary]) -> str:
+def suggested_account_name(member_names: list[str]) -> str:
     """The words every member's name shares, legal forms and country words left out
     ("Robert Bosch France SAS", "Robert Bosch GmbH", "Bosch Ltd" -> "Bosch"), as written in
     the shortest name; else the shortest name. The admin edits it on the confirmation page."""
-    names = sorted((s.name for s in subsidiaries), key=lambda n: (len(n), n))
+    names = sorted(member_names, key=lambda n: (len(n), n))
     if not names:
         return ""
     common = None
@@ -632,7 +632,7 @@ def group_account_plan(
     the accounts they leave), and the owners proposed as local account managers."""
     _require_group_finding(conflict)
     subsidiaries = _subsidiaries_of(conflict, (ConflictKind.UNLINKED_GROUP,))
-    name = (name or "").strip() or _suggested_name(subsidiaries)
+    name = (name or "").strip() or suggested_account_name([s.name for s in subsidiaries])
     return GroupAccountPlan(
         conflict=conflict,
         name=name,

@@ -405,6 +405,7 @@ def proposal_list(request):
     for row in rows:
         account_id = row["conflict"].global_account_id
         row["to_link"] = [m for m in row["members"] if m.global_account_id != account_id]
+        row["suggested_name"] = services.suggested_account_name([m.name for m in row["members"]])
     return render(
         request,
         "conflicts/proposal_list.html",
