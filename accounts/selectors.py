@@ -288,6 +288,16 @@ def may_place_subsidiary(user: User, account: GlobalAccount | None, country: Cou
     ).exists()
 
 
+def may_take_out_of_account(user: User, account: GlobalAccount | None) -> bool:
+    """Whether ``user`` may move a subsidiary out of ``account`` (to no account or another
+    one): that takes the right to change the account (its GAM, a tenant admin). A local
+    account manager or the subsidiary's owner changes the subsidiary, not where it belongs:
+    the account's GAM would lose sight of its opportunities, contacts and activities."""
+    if account is None or user.is_tenant_admin:
+        return True
+    return global_accounts_changeable_by(user).filter(pk=account.pk).exists()
+
+
 def subsidiaries_by_country(
     user: User,
     account: GlobalAccount,
@@ -343,12 +353,6 @@ def subsidiaries_by_country(
             groups[sub.country_id] = (sub.country, [])
         groups[sub.country_id][1].append(sub)
     return list(groups.values())
-
-
-def opportunity_count(subsidiary: Subsidiary) -> int:
-    from opportunities.models import Opportunity
-
-    return Opportunity.objects.filter(subsidiary=subsidiary).count()
 
 
 # --- contacts and relationships -------------------------------------------------------------

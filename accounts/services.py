@@ -22,7 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import scoring
+from accounts import dependents, scoring
 from accounts import selectors as account_selectors
 from accounts.models import (
     Contact,
@@ -36,7 +36,7 @@ from accounts.models import (
 )
 from gam import search
 from gam.audit import audit
-from gam.concurrency import save_if_current
+from gam.concurrency import lock_current, save_if_current
 from gam.models import Country, User
 from gam.signals import record_changed
 from teams.selectors import can_change_account, can_change_subsidiary
@@ -198,6 +198,7 @@ def global_account_update(
     """Change fields of a global account (its GAM or a tenant admin). A tier set by hand
     becomes a manual override by ``actor`` (``tier_override_reason`` says why). A stale
     ``expected_version`` raises ``gam.concurrency.StaleVersion`` and nothing is saved."""
+    lock_current(account)
     _require(
         can_change_account(actor, account),
         _("Only the global account manager or a tenant admin may change this account."),
@@ -229,10 +230,8 @@ def global_account_update(
 def global_account_delete(*, actor: User, account: GlobalAccount) -> None:
     """Delete a global account (tenant admins only) with its team, agreements and plan. Its
     subsidiaries stay, as local customers. Refused while it has opportunities."""
-    from opportunities.models import Opportunity
-
     _require_tenant_admin(actor)
-    count = Opportunity.objects.filter(global_account=account).count()
+    count = dependents.protecting_count(global_account=account)
     if count:
         raise ValidationError(
             {
@@ -262,6 +261,7 @@ def tier_override_set(
 ) -> GlobalAccount:
     """Put the account in ``tier`` by hand (None: no tier), whatever its score, recording
     who and why. Stays until ``tier_override_clear``."""
+    lock_current(account)
     _require(
         can_change_account(actor, account),
         _("Only the global account manager or a tenant admin may change the tier."),
@@ -331,6 +331,7 @@ def criterion_scores_set(
     """Set the account's values on selection criteria (criterion id -> value; None removes
     a value), then recompute its score and, unless overridden, its tier. Manual criteria
     take 1..5; numeric ones any number (scaled against the criterion's ``scale_max``)."""
+    lock_current(account)
     _require(
         can_change_account(actor, account),
         _("Only the global account manager or a tenant admin may assess this account."),
@@ -505,11 +506,14 @@ def subsidiary_update(
 ) -> Subsidiary:
     """Change a subsidiary (whoever may change it: see the sharing model). Moving it to
     another global account or country needs the right to place it there as well."""
+    lock_current(subsidiary)
     _require(
         can_change_subsidiary(actor, subsidiary),
         _("You may see this subsidiary but not change it."),
     )
     changed = _set_fields(subsidiary, fields, SUBSIDIARY_FIELDS, "subsidiary")
+    if "global_account" in changed:
+        _require_move(actor, subsidiary, *changed["global_account"])
     placement_changed = bool({"global_account", "country"} & set(changed))
     _validate_subsidiary(actor, subsidiary, placement_changed=placement_changed)
     subsidiary._history_user = actor
@@ -539,13 +543,38 @@ def subsidiary_update(
     return subsidiary
 
 
+def _require_move(
+    actor: User,
+    subsidiary: Subsidiary,
+    leaves: GlobalAccount | None,
+    joins: GlobalAccount | None,
+) -> None:
+    """A move between accounts is decided on both ends: the right to change the account it
+    leaves and the right to place it in the one it joins (403: the subsidiary is visible)."""
+    if leaves is not None:
+        _require(
+            account_selectors.may_take_out_of_account(actor, leaves),
+            _(
+                "Only the global account manager of “%(account)s” (%(manager)s) or a tenant "
+                "admin may move its subsidiaries to another account."
+            )
+            % {
+                "account": leaves.name,
+                "manager": leaves.manager.display_name if leaves.manager_id else _("not yet named"),
+            },
+        )
+    if joins is not None and getattr(joins, "tenant_id", None) == subsidiary.tenant_id:
+        _require(
+            account_selectors.may_place_subsidiary(actor, joins, subsidiary.country),
+            _placement_message(joins, subsidiary.country),
+        )
+
+
 def _sync_records_of(subsidiary: Subsidiary) -> None:
     """Opportunities, activities and campaigns carry their subsidiary's account and country
     (denormalized for the sharing model and reports): move them along, in bulk."""
-    from opportunities.models import Activity, Campaign, Opportunity
-
-    for model in (Opportunity, Activity, Campaign):
-        model.objects.filter(subsidiary=subsidiary).update(
+    for entry in dependents.records_at_customer():
+        entry.model.objects.filter(subsidiary=subsidiary).update(
             global_account_id=subsidiary.global_account_id, country_id=subsidiary.country_id
         )
 
@@ -554,13 +583,11 @@ def _sync_records_of(subsidiary: Subsidiary) -> None:
 def subsidiary_delete(*, actor: User, subsidiary: Subsidiary) -> None:
     """Delete a subsidiary with its contacts, activities and campaigns; refused while it
     has opportunities (they are the sales history)."""
-    from opportunities.models import Opportunity
-
     _require(
         can_change_subsidiary(actor, subsidiary),
         _("You may see this subsidiary but not delete it."),
     )
-    count = Opportunity.objects.filter(subsidiary=subsidiary).count()
+    count = dependents.protecting_count(subsidiary=subsidiary)
     if count:
         raise ValidationError(
             {
@@ -574,11 +601,12 @@ def subsidiary_delete(*, actor: User, subsidiary: Subsidiary) -> None:
     audit(actor, "subsidiary.delete", subsidiary, name=subsidiary.name)
     subsidiary._history_user = actor
     # Its activities and campaigns go with it (cascade).
-    from opportunities.models import Activity, Campaign
-
     search.forget_records(Subsidiary, [subsidiary.pk])
-    for model, kind in ((Activity, search.Kind.ACTIVITY), (Campaign, search.Kind.CAMPAIGN)):
-        search.forget(kind, model.objects.filter(subsidiary=subsidiary).values("pk"))
+    for entry in dependents.records_at_customer():
+        if entry.search_kind is not None:
+            search.forget(
+                entry.search_kind, entry.model.objects.filter(subsidiary=subsidiary).values("pk")
+            )
     subsidiary.delete()
 
 
@@ -681,6 +709,7 @@ def contact_create(*, actor: User, subsidiary: Subsidiary, **fields) -> Contact:
 
 @transaction.atomic
 def contact_update(*, actor: User, contact: Contact, **fields) -> Contact:
+    lock_current(contact)
     _require(
         account_selectors.can_change_contact(actor, contact),
         _("You may see this contact but not change it."),
@@ -825,7 +854,7 @@ def framework_agreement_create(
     global_account: GlobalAccount,
     name: str,
     countries: list[Country],
-    discount_percent: Decimal,
+    discount_percent: Decimal = Decimal("0"),
     shipping_terms: str = "",
     terms: str = "",
     valid_from: date,
@@ -868,6 +897,7 @@ def framework_agreement_create(
 def framework_agreement_update(
     *, actor: User, agreement: FrameworkAgreement, **fields
 ) -> FrameworkAgreement:
+    lock_current(agreement)
     _require(
         account_selectors.can_change_agreement(actor, agreement),
         _("Only the global account manager or a tenant admin may change this agreement."),
@@ -995,6 +1025,7 @@ def tier_create(
 @transaction.atomic
 def tier_update(*, actor: User, tier: Tier, **fields) -> Tier:
     _require_tenant_admin(actor)
+    lock_current(tier)
     changed = _set_fields(tier, fields, TIER_FIELDS, "tier")
     _validate_tier(tier)
     tier.save()
@@ -1077,6 +1108,7 @@ def criterion_create(
 @transaction.atomic
 def criterion_update(*, actor: User, criterion: SelectionCriterion, **fields) -> SelectionCriterion:
     _require_tenant_admin(actor)
+    lock_current(criterion)
     changed = _set_fields(criterion, fields, CRITERION_FIELDS, "criterion")
     if "kind" in changed and criterion.kind != changed["kind"][0]:
         # Values entered for the old kind mean something else now (revenue vs. 1..5).

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from accounts.discovery import find_group_candidates, find_matches
 from accounts.models import GlobalAccount, Subsidiary
-from accounts.selectors import may_place_subsidiary
+from accounts.selectors import may_place_subsidiary, may_take_out_of_account
 from gam.models import Country, User
 from teams.selectors import global_accounts_of_team
 
@@ -198,6 +198,10 @@ def group_hints(
     detailed = set(
         global_accounts_of_team(user).filter(pk__in=account_ids).values_list("pk", flat=True)
     )
+    # Moving it out of the account it is under takes the right to change that account.
+    may_leave = current_account_id is None or may_take_out_of_account(
+        user, GlobalAccount(pk=current_account_id)
+    )
     hints: list[GroupHint] = []
     for account_id in account_ids:
         account = accounts.get(account_id)
@@ -216,7 +220,9 @@ def group_hints(
                 account=account,
                 manager=account.manager,
                 countries=tuple(sorted({m["country__code"] for m in matched})),
-                can_link=country is not None and may_place_subsidiary(user, account, country),
+                can_link=may_leave
+                and country is not None
+                and may_place_subsidiary(user, account, country),
                 member_names=tuple(f"{m['name']} ({m['country__code']})" for m in matched)
                 if sees
                 else (),
