@@ -45,7 +45,8 @@ from accounts.serializers import (
     score_breakdown_data,
 )
 from accounts.warnings import (
-    duplicate_warnings,
+    duplicate_hint_text,
+    duplicate_hints,
     group_hint_text,
     group_hints,
     group_suggestion_data,
@@ -247,8 +248,13 @@ class SubsidiaryViewSet(IdsFirstPaginationMixin, ServiceViewSet):
             raise _forbidden("You may see this subsidiary but not change it.")
         return subsidiary
 
-    def _warnings(self, subsidiary) -> list[str]:
-        return duplicate_warnings(
+    def _add_warnings(self, response) -> None:
+        """``warnings`` (sentences: the same company, and the group it probably belongs
+        to) and ``group_suggestions`` (the global accounts to link it to: ``PATCH``
+        ``{"global_account": id}`` links it when ``can_link``; otherwise ``manager`` is whom
+        to ask). A group whose account a duplicate warning names already is not repeated."""
+        subsidiary = self._saved
+        duplicates = duplicate_hints(
             self.request.user,
             name=subsidiary.name,
             country_code=subsidiary.country.code,
@@ -256,13 +262,6 @@ class SubsidiaryViewSet(IdsFirstPaginationMixin, ServiceViewSet):
             website=subsidiary.website,
             exclude_pk=subsidiary.pk,
         )
-
-    def _add_warnings(self, response) -> None:
-        """``warnings`` (sentences: the same company, and the group it probably belongs
-        to) and ``group_suggestions`` (the global accounts to link it to: ``PATCH``
-        ``{"global_account": id}`` links it when ``can_link``; otherwise ``manager`` is whom
-        to ask)."""
-        subsidiary = self._saved
         hints = group_hints(
             self.request.user,
             name=subsidiary.name,
@@ -271,8 +270,11 @@ class SubsidiaryViewSet(IdsFirstPaginationMixin, ServiceViewSet):
             website=subsidiary.website,
             exclude_pk=subsidiary.pk,
             current_account_id=subsidiary.global_account_id,
+            exclude_account_ids={h.account_id for h in duplicates if h.account_id},
         )
-        response.data["warnings"] = self._warnings(subsidiary) + [group_hint_text(h) for h in hints]
+        response.data["warnings"] = [duplicate_hint_text(h) for h in duplicates] + [
+            group_hint_text(h) for h in hints
+        ]
         response.data["group_suggestions"] = [group_suggestion_data(h) for h in hints]
 
     def perform_create(self, serializer):

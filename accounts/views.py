@@ -500,9 +500,10 @@ def _duplicates(user, form, exclude_pk=None) -> list:
     )
 
 
-def _group_hints(user, form, instance) -> list:
+def _group_hints(user, form, instance, matches) -> list:
     """The global accounts the customer in the form probably belongs to (group discovery),
-    unless the form already puts it under one of them."""
+    unless the form already puts it under one of them or a likely duplicate there is shown
+    already."""
     data = form.cleaned_data
     return group_hints(
         user,
@@ -512,6 +513,9 @@ def _group_hints(user, form, instance) -> list:
         website=data.get("website") or "",
         exclude_pk=instance.pk if instance else None,
         current_account_id=data["global_account"].pk if data.get("global_account") else None,
+        exclude_account_ids={
+            m.subsidiary.global_account_id for m in matches if m.subsidiary.global_account_id
+        },
     )
 
 
@@ -584,7 +588,7 @@ def subsidiary_edit(request, pk: int | None = None):
         if form.matching_input_changed():
             matches = _duplicates(user, form, exclude_pk=instance.pk if instance else None)
             if not link_to:
-                groups = _group_hints(user, form, instance)
+                groups = _group_hints(user, form, instance, matches)
         if (matches or groups) and not form.cleaned_data["confirm_duplicate"] and not link_to:
             form.add_error(
                 "confirm_duplicate",

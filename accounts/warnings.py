@@ -36,6 +36,7 @@ class DuplicateHint:
     manager: User | None  # the GAM to talk to (None for a local customer)
     owner: User | None  # for a local customer: whom to talk to
     subsidiary: Subsidiary | None = None  # only when the user may see its details
+    account_id: int | None = None  # its global account (not shown; to avoid a second hint)
 
     @property
     def is_detailed(self) -> bool:
@@ -86,6 +87,7 @@ def duplicate_hints(
                 manager=account.manager if account else None,
                 owner=sub.owner if account is None else None,
                 subsidiary=sub if sees else None,
+                account_id=account.pk if account else None,
             )
         )
     return hints
@@ -141,10 +143,13 @@ def duplicate_warnings(user: User, **kwargs) -> list[str]:
 class GroupHint:
     """A global account the customer being entered probably belongs to.
 
-    Everyone in the tenant may see a global account's name and its GAM (DESIGN.md), so every
-    hint names them, with the countries of the account's companies that matched. The names
-    of those companies and the matcher's evidence (which may quote their names or domains)
-    go only to those who see the account in detail: its team and the tenant admin."""
+    Who sees the account in detail (its team, the tenant admin) learns its name, its GAM, the
+    names of its companies that matched and the matcher's evidence. Anyone else gets what the
+    duplicate warning gives them (the privacy rule of conflict hints): the countries of the
+    account's companies that matched and the GAM to talk to — not the account's name, not
+    its companies' names, not the evidence (which may quote names and domains). Only the
+    team and the tenant admin may place customers in an account, so only they are offered
+    the link."""
 
     account: GlobalAccount
     manager: User | None
@@ -165,13 +170,15 @@ def group_hints(
     website: str = "",
     exclude_pk: int | None = None,
     current_account_id: int | None = None,
+    exclude_account_ids: frozenset[int] | set[int] = frozenset(),
     limit: int = 3,
 ) -> list[GroupHint]:
     """The global accounts whose group the customer probably belongs to (group discovery's
     ``find_group_candidates``), best first, leaving out the account it is already under.
     A constant number of queries besides the matcher's: the accounts with their GAMs, the
     matching companies' countries, the user's team accounts, and one placement check per
-    hint (at most ``limit``)."""
+    hint (at most ``limit``). ``exclude_account_ids``: accounts a duplicate warning names
+    already (the same company is there: one warning is enough)."""
     candidates = [
         c
         for c in find_group_candidates(
@@ -182,7 +189,9 @@ def group_hints(
             exclude_id=exclude_pk,
             limit=limit + 2,
         )
-        if c.global_account_id and c.global_account_id != current_account_id
+        if c.global_account_id
+        and c.global_account_id != current_account_id
+        and c.global_account_id not in exclude_account_ids
     ]
     if not candidates:
         return []
@@ -236,6 +245,21 @@ def group_hints(
 
 def group_hint_text(hint: GroupHint) -> str:
     manager = hint.manager.display_name if hint.manager else None
+    whom = manager or _("a tenant admin")
+    if not hint.detailed:
+        text = _(
+            "This looks like part of a global account with companies in %(countries)s; "
+            "its global account manager is %(manager)s."
+        ) % {
+            "countries": ", ".join(hint.countries) or "?",
+            "manager": manager or _("not yet named"),
+        }
+        return (
+            text
+            + " "
+            + _("Linking it takes the right to place customers in that account: ask %(whom)s.")
+            % {"whom": whom}
+        )
     head = (
         _("This looks like part of %(account)s, GAM %(manager)s") % {
             "account": hint.account.name, "manager": manager}
@@ -243,29 +267,27 @@ def group_hint_text(hint: GroupHint) -> str:
         else _("This looks like part of %(account)s (no GAM named yet)") % {
             "account": hint.account.name}
     )  # fmt: skip
-    if hint.detailed and hint.member_names:
+    if hint.member_names:
         head += " " + _("(its companies %(names)s match") % {"names": ", ".join(hint.member_names)}
         head += (": " + "; ".join(hint.evidence) + ")") if hint.evidence else ")"
-    elif hint.countries:
-        head += " " + _("(it has companies in %(countries)s)") % {
-            "countries": ", ".join(hint.countries)
-        }
     if hint.can_link:
         return head + " " + _("— link it?")
     return (
         head
         + ". "
         + _("Linking it takes the right to place customers in that account: ask %(whom)s.")
-        % {"whom": manager or _("a tenant admin")}
+        % {"whom": whom}
     )
 
 
 def group_suggestion_data(hint: GroupHint) -> dict:
-    """A hint for API answers: what to link to, whether the user may, and whom to ask."""
+    """A hint for API answers: what to link to (for those who may see the account in
+    detail), whether the user may, and whom to ask. Outside the account's team,
+    ``global_account`` and ``name`` are null and ``members`` / ``evidence`` absent."""
     manager = hint.manager
     data = {
-        "global_account": hint.account.pk,
-        "name": hint.account.name,
+        "global_account": hint.account.pk if hint.detailed else None,
+        "name": hint.account.name if hint.detailed else None,
         "manager": {"id": manager.pk, "name": manager.display_name, "email": manager.email}
         if manager
         else None,
