@@ -188,6 +188,22 @@ class ConflictViewSet(
             )
         return self._render(conflict, moved=moved)
 
+    @extend_schema(
+        methods=["GET"],
+        parameters=[GroupAccountSerializer],
+        responses=inline_serializer(
+            "GroupAccountPreview",
+            {
+                "name": serializers.CharField(),
+                "name_taken": serializers.BooleanField(),
+                "headquarters_country": serializers.CharField(allow_null=True),
+                "manager": serializers.IntegerField(allow_null=True),
+                "members": serializers.ListField(child=serializers.DictField()),
+                "local_account_managers": serializers.ListField(child=serializers.DictField()),
+            },
+        ),
+    )
+    @extend_schema(methods=["POST"], request=GroupAccountSerializer, responses=ConflictSerializer)
     @action(
         detail=True,
         methods=["get", "post"],
