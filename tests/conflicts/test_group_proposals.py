@@ -518,3 +518,47 @@ def test_merge_page_says_why_and_asks_for_the_second_box(doubtful, web, in_tenan
     assert done.status_code == 302
     with in_tenant(w.acme):
         assert not Subsidiary.objects.filter(pk=w.twin_fr.pk).exists()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"manager": "abc"},
+        {"manager": 999999},
+        {"headquarters_country": "ZZ"},
+        {"name": "x" * 300},
+        {"add_local_managers": "maybe"},
+        {"name": ["a"]},
+    ],
+)
+def test_api_create_account_bad_input_is_400(groups, api, in_tenant, data):
+    w = groups
+    url = f"/api/v1/conflicts/{w.g_bosch.pk}/create-account/"
+    assert api(w.admin).post(url, data, format="json").status_code == 400
+    with in_tenant(w.acme):
+        assert Conflict.objects.get(pk=w.g_bosch.pk).status == "open"
+
+
+def test_api_create_account_of_another_kind_or_a_foreign_user_is_400(groups, api, in_tenant):
+    w = groups
+    with in_tenant(w.acme):
+        duplicate = make_conflict(
+            "duplicate_customer",
+            [("subsidiary", w.small_se), ("subsidiary", w.small_de)],
+            countries=["DE", "SE"],
+        )
+    client = api(w.admin)
+    assert client.get(f"/api/v1/conflicts/{duplicate.pk}/create-account/").status_code == 400
+    assert client.get(f"/api/v1/conflicts/{w.g_volvia.pk}/create-account/").status_code == 400
+    foreign = client.post(
+        f"/api/v1/conflicts/{w.g_bosch.pk}/create-account/",
+        {"manager": w.other_admin.pk},
+        format="json",
+    )
+    assert foreign.status_code == 400
+    junk = client.post(
+        f"/api/v1/conflicts/{duplicate.pk}/merge/",
+        {"survivor": w.small_se.pk, "confirm": "perhaps"},
+        format="json",
+    )
+    assert junk.status_code == 400

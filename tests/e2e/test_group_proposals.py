@@ -94,9 +94,7 @@ def proposals(world):
     return w
 
 
-def test_admin_makes_a_global_account_from_a_group(
-    proposals, page, live_server, login, screenshot
-):
+def test_admin_makes_a_global_account_from_a_group(proposals, page, live_server, login, screenshot):
     w = proposals
     login("admin@acme.test")
     page.goto(f"{live_server.url}/conflicts/")
