@@ -166,7 +166,7 @@ class GlobalAccountViewSet(IdsFirstPaginationMixin, ServiceViewSet):
         return account
 
     def _fresh(self, account):
-        return selectors.global_account_for(self.request.user, account.pk)
+        return selectors.access_global_account(self.request.user, account.pk)
 
     def perform_create(self, serializer):
         if not self.request.user.is_tenant_admin:
@@ -280,7 +280,7 @@ class SubsidiaryViewSet(IdsFirstPaginationMixin, ServiceViewSet):
     def perform_create(self, serializer):
         data, _version = serializer.service_arguments()
         subsidiary = self._call(services.subsidiary_create, **data)
-        serializer.instance = self._saved = selectors.subsidiary_for(
+        serializer.instance = self._saved = selectors.access_subsidiary(
             self.request.user, subsidiary.pk
         )
 
@@ -292,7 +292,7 @@ class SubsidiaryViewSet(IdsFirstPaginationMixin, ServiceViewSet):
             expected_version=self.expected_version(version),
             **data,
         )
-        serializer.instance = self._saved = selectors.subsidiary_for(
+        serializer.instance = self._saved = selectors.access_subsidiary(
             self.request.user, subsidiary.pk
         )
         self._keys_changed = bool(set(data) & self.MATCHING_FIELDS)
