@@ -55,6 +55,7 @@ CHUNK = 5000
 SIZE_SECONDS = 6 * 3600  # the scan (hourly by default) refreshes it
 NEIGHBOURHOOD_LIMIT = 500  # candidates read per round of an incremental check
 FREQUENT_WORD = 20  # words in this many distinct names or more: their counts are cached
+CACHED_ROWS = 50  # keys of more records than this: their counts are cached by the scan
 SUBSIDIARY_FIELDS = (
     "id",
     "name",
@@ -198,14 +199,15 @@ def scan_clusters(progress: Progress | None = None) -> Discovery:
     for key, count, ids in groups:
         if ids is not None:
             blocks.append(sorted(set(ids)))
-        else:
+        if count > CACHED_ROWS:
             frequent[key] = count
     if connection.vendor == "postgresql":
         df = _word_frequencies_sql(tenant_id)
     else:
         df = word_frequencies(keys for _pk, keys in _keyed_python())
-    # For the checks: the keys too common to block on and the frequent words, which an
-    # index lookup would have to count over thousands of rows each time.
+    # For the checks: the counts of the keys more than ``CACHED_ROWS`` records carry and of
+    # the frequent words, which an index lookup would have to count row by row each time;
+    # a check counts the others (a few rows each) by index.
     known = {
         k: (rows, df.get(k[2:], rows) if k[:2] == "w:" else rows) for k, rows in frequent.items()
     }
@@ -235,15 +237,16 @@ _ARRAY = "string_to_array(btrim(match_keys), ' ')"
 def _counts(keys: list[str], cap: int) -> dict[str, tuple[int, int]]:
     """For each key: how many records of the tenant carry it and in how many distinct word
     sets (the word frequency), both counted over at most ``cap + 1`` records (a key above
-    the cap is too common to block on; its exact count does not matter)."""
-    if not keys:
-        return {}
+    the cap is too common to block on; its exact count does not matter). One query, even
+    for no key, so that a check costs the same number of queries whatever it finds."""
     tenant_id = current_tenant_id()
-    known = cache.get(f"matching:frequent:{tenant_id}") or {}
+    known = cache.get(f"matching:frequent:{tenant_id}")
+    if known is not None:
+        # after a scan: the keys it did not list are carried by few records
+        cap = min(cap, CACHED_ROWS)
+    known = known or {}
     out = {k: known[k] for k in keys if k in known}
     keys = [k for k in keys if k not in known]
-    if not keys:
-        return out
     if connection.vendor != "postgresql":
         rows: Counter = Counter()
         sigs: dict[str, set] = defaultdict(set)
@@ -284,10 +287,12 @@ def _sharing(keys: list[str], exclude: set[int]) -> dict[int, Record]:
         patterns = [f"% {k} %" for k in keys]
         subs = Subsidiary.objects.extra(where=[like], params=patterns)
         accounts = GlobalAccount.objects.extra(where=[like], params=patterns)
-    for row in subs.order_by("id").values_list(*SUBSIDIARY_FIELDS)[:NEIGHBOURHOOD_LIMIT]:
+    # No ORDER BY: with one, the planner walks the primary key and filters every row
+    # instead of reading the few the GIN index names.
+    for row in subs.order_by().values_list(*SUBSIDIARY_FIELDS)[:NEIGHBOURHOOD_LIMIT]:
         if row[0] not in exclude:
             out[row[0]] = Record(*row)
-    rows = accounts.order_by("id").values_list("id", "name", "website")[:NEIGHBOURHOOD_LIMIT]
+    rows = accounts.order_by().values_list("id", "name", "website")[:NEIGHBOURHOOD_LIMIT]
     for account_id, name, website in rows:
         if -account_id not in exclude:
             out[-account_id] = _account_record(account_id, name, website)

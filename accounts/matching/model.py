@@ -25,6 +25,7 @@ group.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -117,12 +118,16 @@ class Comparison:
 
 # --- name comparison ----------------------------------------------------------------------
 
+_DIGITS = re.compile(r"[0-9]+")
+
 
 def _close(a: str, b: str) -> bool:
     """One typo (two in long words) in a word of five letters or more; the first letter
     right (it is seldom mistyped, and 'Volvia'/'Kolvia' are two brands)."""
     if a[0] != b[0] or min(len(a), len(b)) < 5 or a.isdigit() or b.isdigit():
         return False
+    if _DIGITS.findall(a) != _DIGITS.findall(b):
+        return False  # "Filial12" and "Filial13" are two, however close they look
     # two edits only in long words of about one length: "Elektronik" / "Elektrik" differ
     budget = 2 if min(len(a), len(b)) >= 9 and abs(len(a) - len(b)) <= 1 else 1
     return OSA.distance(a, b, score_cutoff=budget) <= budget

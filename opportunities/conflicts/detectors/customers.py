@@ -97,15 +97,25 @@ def classify(
                 (m.global_account_id for m in entity if m.global_account_id), None
             )
             countries = sorted({m.country for m in entity})
+            numbers = {m.registration_key for m in entity if m.registration_key}
+            domains = {m.domain_key for m in entity if m.domain_key}
+            if len(numbers) == 1 and all(m.registration_key for m in entity):
+                why = "Same registration number"
+            elif len(domains) == 1 and all(m.domain_key for m in entity):
+                why = "Same web domain and name"
+            else:
+                why = "Same name"
             out.append(
                 (
-                    "duplicate_customer",
+                    ConflictKind.DUPLICATE_CUSTOMER,
                     entity,
                     entity_account,
-                    f"One company entered {len(entity)} times ({', '.join(countries)})",
+                    f"{why}: one company entered {len(entity)} times ({', '.join(countries)})",
                 )
             )
-    unlinked = [m for m in subs if m.global_account_id is None]
+    # An entity none of whose records is linked: a record entered twice beside a linked
+    # one is the duplicate's business (merging it links it), not the group's.
+    unlinked = [m for e in entities if all(x.global_account_id is None for x in e) for m in e]
     several_accounts = len(set(accounts)) > 1
     if (unlinked and (len(entities) > 1 or accounts)) or several_accounts:
         countries = sorted({m.country for m in subs})
@@ -117,7 +127,7 @@ def classify(
             reason = (
                 f"One group, {len(entities)} companies in {', '.join(countries)}, no global account"
             )
-        out.append(("unlinked_group", subs, account, reason))
+        out.append((ConflictKind.UNLINKED_GROUP, subs, account, reason))
     return out
 
 
@@ -166,10 +176,11 @@ def carry_over(found: list) -> None:
                     current = wanted.get(key)
                     if current is None or current.kind != ConflictKind.DUPLICATE_CUSTOMER:
                         wanted[key] = finding
-    if not wanted:
+    if not found:
         return
+    # read even when no pair is wanted: a check costs the same whatever it finds
     rows = list(
-        Conflict.objects.filter(kind=ConflictKind.DUPLICATE_CUSTOMER, key__in=list(wanted))
+        Conflict.objects.filter(kind=ConflictKind.DUPLICATE_CUSTOMER, key__in=list(wanted) or [""])
         .order_by("id")
         .values_list("id", "key")
     )
