@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import django_filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import exceptions, mixins, serializers, viewsets
+from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -23,6 +23,7 @@ from opportunities.conflicts.serializers import (
     ConflictOutSerializer,
     ConflictSerializer,
     ConflictStatusSerializer,
+    GroupAccountSerializer,
     MergePlanSerializer,
     NotificationSerializer,
     RecordSummarySerializer,
@@ -35,6 +36,9 @@ class ConflictFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=ConflictStatus.choices)
     country = django_filters.CharFilter(method="filter_country")
     global_account = django_filters.NumberFilter()
+    has_global_account = django_filters.BooleanFilter(
+        field_name="global_account", lookup_expr="isnull", exclude=True
+    )
 
     class Meta:
         model = Conflict
@@ -178,16 +182,110 @@ class ConflictViewSet(
                     ],
                     "copied_fields": [{"field": f, "value": v} for f, v in plan.copied_fields],
                     "other_conflicts_closed": plan.other_conflicts,
+                    "doubts": services.merge_doubts(survivor, duplicate),
                 }
             )
-        moved = services.subsidiaries_merge(
-            survivor=survivor,
-            duplicate=duplicate,
-            actor=request.user,
-            conflict=conflict,
-            note=form.validated_data["note"],
-        )
+        try:
+            moved = services.subsidiaries_merge(
+                survivor=survivor,
+                duplicate=duplicate,
+                actor=request.user,
+                conflict=conflict,
+                note=form.validated_data["note"],
+                confirm_doubts=form.validated_data["confirm"],
+            )
+        except services.MergeNeedsConfirmation:
+            doubts = services.merge_doubts(survivor, duplicate)
+            return Response(
+                {
+                    "detail": " ".join([*doubts, "Send confirm: true to merge them all the same."]),
+                    "doubts": doubts,
+                    "confirm_required": True,
+                },
+                status=status.HTTP_409_CONFLICT,
+            )
         return self._render(conflict, moved=moved)
+
+    @extend_schema(
+        methods=["GET"],
+        parameters=[GroupAccountSerializer],
+        responses=inline_serializer(
+            "GroupAccountPreview",
+            {
+                "name": serializers.CharField(),
+                "name_taken": serializers.BooleanField(),
+                "headquarters_country": serializers.CharField(allow_null=True),
+                "manager": serializers.IntegerField(allow_null=True),
+                "members": serializers.ListField(child=serializers.DictField()),
+                "local_account_managers": serializers.ListField(child=serializers.DictField()),
+            },
+        ),
+    )
+    @extend_schema(methods=["POST"], request=GroupAccountSerializer, responses=ConflictSerializer)
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        url_path="create-account",
+        serializer_class=GroupAccountSerializer,
+    )
+    def create_account(self, request, pk=None):
+        """An unlinked group without a global account becomes one (tenant admins only).
+        ``GET`` previews what will happen (the suggested name, the members that will be
+        linked, the owners proposed as local account managers); ``POST`` does it, atomically:
+        the account, the links, the team, and the conflict resolved. Undone by unlinking the
+        members."""
+        conflict = self._handled_object()
+        if not request.user.is_tenant_admin:
+            raise exceptions.PermissionDenied(
+                "Only a tenant admin may create a global account; the GAM of an account may "
+                "link a group's companies to it (link/)."
+            )
+        data = request.query_params if request.method == "GET" else request.data
+        form = GroupAccountSerializer(data=data, context=self.get_serializer_context())
+        form.is_valid(raise_exception=True)
+        values = form.validated_data
+        plan = services.group_account_plan(
+            conflict=conflict,
+            name=values["name"],
+            headquarters_country=values["headquarters_country"],
+            manager=values["manager"],
+        )
+        if request.method == "GET":
+            return Response(
+                {
+                    "name": plan.name,
+                    "name_taken": plan.name_taken,
+                    "headquarters_country": plan.headquarters_country.code
+                    if plan.headquarters_country
+                    else None,
+                    "manager": plan.manager.pk if plan.manager else None,
+                    "members": [
+                        {
+                            "id": m.subsidiary.pk,
+                            "name": m.subsidiary.name,
+                            "country": m.subsidiary.country.code,
+                            "owner": m.subsidiary.owner_id,
+                            "leaves_global_account": m.leaves.pk if m.leaves else None,
+                        }
+                        for m in plan.members
+                    ],
+                    "local_account_managers": [
+                        {"user": u.pk, "country": c.code} for u, c in plan.local_managers
+                    ]
+                    if values["add_local_managers"]
+                    else [],
+                }
+            )
+        account = services.group_create_account(
+            conflict=conflict,
+            actor=request.user,
+            name=plan.name,
+            headquarters_country=plan.headquarters_country,
+            manager=values["manager"],
+            add_local_managers=values["add_local_managers"],
+            note=values["note"],
+        )
+        return self._render(conflict, created_global_account=account.pk)
 
     @extend_schema(responses=ConflictEventSerializer(many=True))  # a page of them
     @action(

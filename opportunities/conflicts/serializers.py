@@ -10,6 +10,7 @@ from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from accounts.models import GlobalAccount, Subsidiary
+from accounts.serializers import CountryCodeField, active_tenant_users
 from gam.drf import TenantPrimaryKeyRelatedField
 from opportunities.conflicts import selectors as cs
 from opportunities.conflicts.models import (
@@ -62,7 +63,38 @@ def record_summary_data(record: cs.RecordSummary) -> dict:
 
 class ConflictSerializer(serializers.Serializer):
     """Read-only representation; the context carries ``summaries`` (record_summaries of the
-    page) for hint rows and, with ``detail=True``, for the side-by-side records."""
+    page) for hint rows and, with ``detail=True``, for the side-by-side records.
+
+    The declared fields are those of every row (they document the schema); full rows add
+    ``reason``, ``assignee``, ``resolution_note``, ``status_changed_at`` (and ``details``,
+    ``accounts`` on the detail), hint rows add ``hint``. ``evidence`` is given to those who
+    see the conflict whole; a hint row's is empty (it may name the other records)."""
+
+    id = serializers.IntegerField(read_only=True)
+    kind = serializers.CharField(read_only=True)
+    status = serializers.CharField(read_only=True)
+    global_account = serializers.IntegerField(read_only=True, allow_null=True)
+    countries = serializers.ListField(child=serializers.CharField(), read_only=True)
+    records = serializers.ListField(child=serializers.DictField(), read_only=True)
+    detected_at = serializers.DateTimeField(read_only=True)
+    access = serializers.ChoiceField(choices=[cs.FULL, cs.HINT], read_only=True)
+    score = serializers.FloatField(
+        read_only=True,
+        allow_null=True,
+        help_text="Group discovery (duplicate_customer, unlinked_group): the matcher's score, "
+        "log-odds in bits of one company / one group; null for the other kinds.",
+    )
+    score_label = serializers.CharField(
+        read_only=True,
+        help_text="The score in words: strong (>= 10), likely (>= 5), possible; '' without "
+        "a score.",
+    )
+    evidence = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text='The matcher\'s evidence in words ("same domain volvia.com", ...); empty on '
+        "hint rows and for the other kinds.",
+    )
 
     def to_representation(self, conflict):
         request = self.context["request"]
@@ -75,6 +107,9 @@ class ConflictSerializer(serializers.Serializer):
             "countries": list(conflict.countries or []),
             "detected_at": serializers.DateTimeField().to_representation(conflict.detected_at),
             "access": cs.FULL if full else cs.HINT,
+            "score": conflict.score,
+            "score_label": cs.score_label(conflict.score),
+            "evidence": [str(e) for e in conflict.evidence or []] if full else [],
         }
         summaries = self.context.get("summaries") or {}
         if full:
@@ -286,6 +321,43 @@ class ConflictMergeSerializer(serializers.Serializer):
         model=Subsidiary,
         required=False,
         help_text="The record merged into the survivor and deleted (default: the other one).",
+    )
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
+    confirm = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Needed when the two customers are in different countries or have different "
+        "registration numbers (probably two legal entities): without it the merge answers 409.",
+    )
+
+
+class GroupAccountSerializer(serializers.Serializer):
+    """``create-account/`` of an unlinked group: a new global account from its members."""
+
+    name = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=200,
+        help_text="The account's name (default: suggested from the members).",
+    )
+    headquarters_country = CountryCodeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Country code (default: the country of most members).",
+    )
+    manager = TenantPrimaryKeyRelatedField(
+        queryset=active_tenant_users(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The user who becomes its global account manager (optional).",
+    )
+    add_local_managers = serializers.BooleanField(
+        required=False,
+        default=True,
+        help_text="Make the members' owners its local account managers (default true).",
     )
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
 
