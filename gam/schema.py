@@ -14,6 +14,7 @@ from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
 from gam.drf import TenantPrimaryKeyRelatedField, TenantSlugRelatedField
+from gam.models import User
 from gam.tenancy import current_tenant_id_or_none, tenant_context
 
 
@@ -157,8 +158,6 @@ def _source_may_be_null(field) -> bool:
 
 
 def _schema_user():
-    from gam.models import User
-
     return User(pk=0, email="schema@invalid", is_tenant_admin=True, tenant_id=None)
 
 

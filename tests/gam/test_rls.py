@@ -8,6 +8,7 @@ has only data rights, like the role the app connects as in production.
 from __future__ import annotations
 
 import pytest
+from django.apps import apps
 from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
@@ -56,8 +57,6 @@ def test_app_role_is_bound_by_policies(db):
 
 
 def test_every_tenant_owned_table_has_forced_rls_and_the_policy(db):
-    from django.apps import apps
-
     expected = {
         m._meta.db_table
         for m in apps.get_models()
