@@ -39,6 +39,7 @@ from gam.audit import audit
 from gam.concurrency import lock_current, save_if_current
 from gam.models import Country, User
 from gam.signals import record_changed
+from gam.tenancy import current_tenant_id
 from teams.selectors import can_change_account, can_change_subsidiary
 
 MAX_SCORE = Decimal(5)
@@ -66,8 +67,6 @@ def _same_tenant(errors: dict, field: str, obj, tenant_id: int) -> None:
 
 
 def _tenant_id(actor: User) -> int:
-    from gam.tenancy import current_tenant_id
-
     return current_tenant_id()
 
 

@@ -28,8 +28,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.conf import settings
-from django.db import DatabaseError, models
+from django.db import DatabaseError, connections, models
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from gam.tenancy import TenantOwnedModel
 
@@ -75,8 +77,6 @@ def _is_tenant_owned(model) -> bool:
 
 def _is_dependent(model) -> bool:
     """Tables without tenant_id whose every row belongs to one tenant-owned parent row."""
-    from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
-
     return bool(
         model._meta.auto_created  # many-to-many link tables
         or issubclass(model, UserObjectPermissionBase | GroupObjectPermissionBase)
@@ -86,8 +86,6 @@ def _is_dependent(model) -> bool:
 
 def rls_tables() -> list[RlsTable]:
     """The tables to protect, from the installed models (so new models are covered)."""
-    from django.apps import apps
-
     concrete = [
         m
         for m in apps.get_models(include_auto_created=True)
@@ -186,8 +184,6 @@ def _schema(cursor) -> str:
 
 
 def post_migrate_apply_rls(sender, using="default", verbosity=1, **kwargs) -> None:
-    from django.db import connections
-
     apply_rls(connections[using], verbosity=verbosity)
 
 

@@ -14,6 +14,7 @@ from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
 from gam.drf import TenantPrimaryKeyRelatedField, TenantSlugRelatedField
+from gam.models import User
 from gam.tenancy import current_tenant_id_or_none, tenant_context
 
 
@@ -104,13 +105,15 @@ class AutoSchema(SpectacularAutoSchema):
         elif (
             direction == "request"
             and type(field) is serializers.CharField
-            and field.trim_whitespace
-            and not field.allow_blank
             and schema
             and "pattern" not in schema
         ):
-            # DRF trims before the blank check: "  " is blank, so say a non-space is needed.
-            schema["pattern"] = r"\S"
+            # DRF refuses NUL characters in text, and trims before the blank check ("  " is
+            # blank): say so, or generated valid input is refused.
+            if field.trim_whitespace and not field.allow_blank:
+                schema["pattern"] = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+            else:
+                schema["pattern"] = r"^[^\u0000]*$"
         return schema
 
     def _map_basic_serializer(self, serializer, direction):
@@ -155,8 +158,6 @@ def _source_may_be_null(field) -> bool:
 
 
 def _schema_user():
-    from gam.models import User
-
     return User(pk=0, email="schema@invalid", is_tenant_admin=True, tenant_id=None)
 
 

@@ -23,19 +23,21 @@ ever point at no row. ``rebuild`` recomputes everything (data migration, bench l
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from functools import cache, lru_cache
+from functools import cache
 
+from django.apps import apps as global_apps
 from django.db import connection as default_connection
 from django.db import models
 from django.db.models import F, Lookup, Q, QuerySet
 from django.db.models.signals import post_init, post_save
 
-from accounts.matching import _strip_accents
 from gam.lookups import in_subquery
 from gam.models import SearchWord
 from gam.tenancy import current_tenant_id, tenant_context
+from gam.text import fold
 
 Kind = SearchWord.Kind
 
@@ -59,16 +61,11 @@ SOURCES: dict[int, tuple[str, str, tuple[str, ...]]] = {
 # --- normalization --------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=65536)
-def _fold(token: str) -> str:
-    return _strip_accents(token).casefold()
-
-
 def words(text: str) -> list[str]:
     """The distinct normalized words of ``text``, in order."""
     if not text:
         return []
-    folded = text.casefold() if text.isascii() else _fold(text)
+    folded = text.casefold() if text.isascii() else fold(text)
     return list(dict.fromkeys(w[:WORD_LENGTH] for w in _SPLIT.split(folded) if w))
 
 
@@ -141,8 +138,6 @@ def search(qs: QuerySet, query: str, columns: Mapping[str, int | Iterable[int]])
 
 
 def _model(kind: int, apps=None):
-    from django.apps import apps as global_apps
-
     app_label, name, _fields = SOURCES[kind]
     return (apps or global_apps).get_model(app_label, name)
 
@@ -312,8 +307,6 @@ def _write(connection, cursor, table: str, lines: list[tuple]) -> None:
     if not lines:
         return
     if connection.vendor == "postgresql":
-        import io
-
         # Words hold letters and digits only: nothing to escape in COPY's text format.
         buffer = io.StringIO("".join(f"{t}\t{k}\t{r}\t{w}\n" for t, k, r, w in lines))
         cursor.copy_expert(f"COPY {table} (tenant_id, kind, record_id, word) FROM STDIN", buffer)

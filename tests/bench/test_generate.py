@@ -11,7 +11,8 @@ import pytest
 from accounts.matching import matching_keys
 from accounts.models import GlobalAccount, Subsidiary
 from bench.generate import LARGE_SLUG, Sizes, check_consistency, generate
-from gam.models import Tenant, User
+from gam import search
+from gam.models import SearchWord, Tenant, User
 from gam.tenancy import tenant_context
 from opportunities import selectors
 from opportunities.models import Activity, Campaign, CreditSplit, Opportunity, StageChange
@@ -108,9 +109,6 @@ def test_keys_amounts_and_permissions_are_those_of_the_services(generated):
 
 
 def test_search_words_are_those_the_saves_write(generated):
-    from gam import search
-    from gam.models import SearchWord
-
     _sizes, result = generated
     assert result.rows["gam_searchword"] > 0
     with tenant_context(result.personas.tenant_id):

@@ -14,7 +14,7 @@ CHROMIUM = "/usr/bin/chromium"
 
 @pytest.fixture(scope="session")
 def browser():
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415 (only when a browser test runs)
 
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian's chromium is not installed (apt-get install -y chromium)")

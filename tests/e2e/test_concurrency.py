@@ -14,6 +14,7 @@ from gam.tenancy import tenant_context
 from opportunities import services
 from opportunities.models import Opportunity, Stage
 from tests import factories as f
+from tests.e2e.conftest import OUTPUT
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -77,7 +78,5 @@ def test_the_second_save_is_refused_and_the_first_change_stays(
 
 
 def _output():
-    from tests.e2e.conftest import OUTPUT
-
     OUTPUT.mkdir(exist_ok=True)
     return OUTPUT

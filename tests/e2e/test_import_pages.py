@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.models import Subsidiary
+from gam.models import User
 from gam.tenancy import tenant_context
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -70,8 +71,6 @@ def test_import_with_a_bad_row_then_apply(world, page, live_server, login, scree
 
 
 def test_swedish_user_profile_and_import_page(world, page, live_server, login, screenshot):
-    from gam.models import User
-
     User.objects.filter(pk=world.lam_de.pk).update(language="sv", time_zone="Europe/Stockholm")
     login("lam.de@acme.test")
     page.goto(f"{live_server.url}/profile/")

@@ -3,7 +3,7 @@ from django.core.management import CommandError, call_command
 
 from gam.models import Tenant, User
 from gam.tenancy import tenant_context
-from opportunities.models import Stage
+from opportunities.models import Opportunity, Stage
 
 
 def test_create_tenant_makes_admin_and_default_stages(db, capsys):
@@ -104,8 +104,6 @@ def test_seed_demo_prints_logins_and_is_rerunnable(db, capsys):
 
 
 def test_seed_demo_reset_deletes_the_demo_and_seeds_it_anew(world, capsys):
-    from opportunities.models import Opportunity
-
     call_command("seed_demo")
     first = Tenant.objects.get(slug="demo")
     with tenant_context(first):

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Subsidiary
 from gam import counts
+from opportunities.conflicts import recording
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -115,8 +116,6 @@ def test_a_page_list_count_follows_a_write(world, web):
 
 def test_a_scan_s_raw_inserts_renew_the_unread_notification_count(world, web, in_tenant):
     """Conflicts and notifications are written with raw SQL: the recorder bumps the version."""
-    from opportunities.conflicts import recording
-
     client = web(world.admin)
 
     def unread() -> int:

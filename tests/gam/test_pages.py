@@ -2,6 +2,7 @@ import pytest
 
 from gam.models import Country, User
 from gam.tenancy import tenant_context
+from tests import factories as f
 
 
 def test_login_page_and_login(world, client):
@@ -118,8 +119,6 @@ def test_country_create_edit_delete(world, web):
 
 
 def test_foreign_country_page_is_404(world, web):
-    from tests import factories as f
-
     f.CountryFactory(tenant=world.globex, code="NO")
     assert web(world.admin).get("/settings/countries/NO/").status_code == 404
 

@@ -14,6 +14,7 @@ from django.template.utils import get_app_template_dirs
 from django.test import override_settings
 
 from gam.models import User
+from gam.settings.env import ImproperEnvValue
 from tests.factories import PASSWORD
 
 # Settings whose production values cannot be swapped into a running test process (they
@@ -50,8 +51,6 @@ def test_check_deploy_is_clean_with_production_settings(monkeypatch):
 
 
 def test_production_refuses_to_start_without_a_secret_or_hosts(monkeypatch):
-    from gam.settings.env import ImproperEnvValue
-
     monkeypatch.delenv("SECRET_KEY", raising=False)
     with pytest.raises(ImproperEnvValue, match="SECRET_KEY"):
         importlib.reload(importlib.import_module("gam.settings.production"))

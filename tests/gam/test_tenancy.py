@@ -1,5 +1,5 @@
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 
 from accounts.models import GlobalAccount, Subsidiary
 from gam.models import Country
@@ -49,7 +49,6 @@ def test_new_rows_take_the_tenant_in_context_and_refuse_another(world):
 
 def test_uniqueness_is_per_tenant(world):
     # Both tenants have SE; a second SE in one tenant is refused by the database.
-    from django.db import IntegrityError, transaction
 
     with tenant_context(world.acme), pytest.raises(IntegrityError), transaction.atomic():
         Country.objects.create(code="SE", name="Sverige", currency="SEK")

@@ -11,7 +11,13 @@ import pytest
 from django.utils import timezone
 
 from opportunities import services
-from opportunities.models import CreditSplit, Lead, Opportunity, StageChange
+from opportunities.models import (
+    CreditSplit,
+    Lead,
+    LeadQualificationParameter,
+    Opportunity,
+    StageChange,
+)
 from tests import factories as f
 
 
@@ -502,8 +508,6 @@ def test_leads_inbox_surfaces_overdue_leads(sales, web, in_tenant):
 
 
 def test_lead_form_scores_answers(sales, web, in_tenant):
-    from opportunities.models import LeadQualificationParameter
-
     with in_tenant(sales.acme):
         budget = LeadQualificationParameter.objects.create(name="Budget", weight=1)
     response = web(sales.rep).post(

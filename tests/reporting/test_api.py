@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from .conftest import grow
 
@@ -164,9 +166,6 @@ def test_tenant_dashboard_per_role_and_tenant(dash, api):
 def test_tenant_dashboard_figures_are_cached_until_the_data_changes(dash, api):
     """The grouped scan behind the figures (gam.counts.cached_rows): read once, then from the
     cache, and read again after any write in the tenant."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     client = api(dash.admin)
     path = "/api/v1/reporting/tenant-dashboard/"
     with CaptureQueriesContext(connection) as first:

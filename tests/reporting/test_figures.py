@@ -9,6 +9,7 @@ import pytest
 
 from accounts.plans.models import PlanAction, PlanObjective
 from gam.tenancy import tenant_context
+from opportunities.conflicts.models import Conflict
 from reporting import figures
 from tests import factories as f
 
@@ -222,8 +223,6 @@ def test_accounts_with_deviations(dash):
     quiet = f.GlobalAccountFactory(tenant=dash.acme, name="Quiet Oy")
     noisy = f.GlobalAccountFactory(tenant=dash.acme, name="Noisy SpA")
     with tenant_context(dash.acme):
-        from opportunities.conflicts.models import Conflict
-
         for i in range(3):
             Conflict.objects.create(kind="duplicate_customer", key=f"n{i}", global_account=noisy)
 

@@ -9,6 +9,8 @@ import re
 
 import pytest
 
+from tests import factories as f
+
 from .conftest import grow
 
 
@@ -64,8 +66,6 @@ def test_account_dashboard_404_for_others(dash, web, persona):
 
 
 def test_account_dashboard_empty_states(dash, web):
-    from tests import factories as f
-
     empty = f.GlobalAccountFactory(tenant=dash.acme, name="Empty AB")
     html = web(dash.admin).get(f"/dashboards/accounts/{empty.pk}/").content.decode()
     assert "No open opportunities at this account." in html

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from teams.models import TeamMembership, TeamRole
 from teams.selectors import can_see_account_details
+from teams.services import team_member_add
 from tests import factories as f
 
 
@@ -144,7 +145,6 @@ def test_team_page_queries_stay_flat(
     client.get(_url(world))
     with CaptureQueriesContext(connection) as small:
         client.get(_url(world))
-    from teams.services import team_member_add
 
     with in_tenant(world.acme):
         for i in range(25):

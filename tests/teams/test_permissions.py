@@ -4,8 +4,11 @@ deletion of the account, through teams.services (the only writer of memberships)
 from __future__ import annotations
 
 from accounts import services as account_services
+from gam.models import AuditLogEntry
+from opportunities.models import Opportunity
 from teams import selectors, services
 from teams.models import GlobalAccountUserObjectPermission, TeamMembership, TeamRole
+from teams.selectors import mark_seen_whole, records_at_account, visible_records
 from tests import factories as f
 
 
@@ -84,8 +87,6 @@ def test_local_account_manager_changes_only_their_country(world, in_tenant):
 
 
 def test_membership_changes_are_audited(world, in_tenant):
-    from gam.models import AuditLogEntry
-
     w = world
     with in_tenant(w.acme):
         membership = services.team_member_add(
@@ -98,9 +99,6 @@ def test_membership_changes_are_audited(world, in_tenant):
 
 def test_records_at_account_follow_the_sharing_model(world, in_tenant, django_assert_num_queries):
     """records_at_account drops the per-row filter only for who sees the account whole."""
-    from opportunities.models import Opportunity
-    from teams.selectors import mark_seen_whole, records_at_account, visible_records
-
     own = f.OpportunityFactory(tenant=world.acme, subsidiary=world.sub_se, owner=world.rep)
     others = f.OpportunityFactory(tenant=world.acme, subsidiary=world.sub_de, owner=world.lam_de)
     f.OpportunityFactory(tenant=world.acme, subsidiary=world.local_customer, owner=world.owner)
