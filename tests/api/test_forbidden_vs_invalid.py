@@ -39,6 +39,7 @@ def test_adding_a_framework_agreement(world, api, in_tenant, role):
             "global_account": w.account.pk,
             "name": "Frame",
             "countries": ["DE"],
+            "discount_percent": "5.00",
             "valid_from": "2026-01-01",
         },
         format="json",

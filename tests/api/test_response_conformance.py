@@ -89,6 +89,7 @@ def rich_world(world, api):
                 "global_account": w.account.pk,
                 "name": "Volvia frame 2026",
                 "countries": ["SE", "DE"],
+                "discount_percent": "5.00",
                 "valid_from": "2026-01-01",
             },
             format="json",

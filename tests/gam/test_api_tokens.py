@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from django.apps import apps
@@ -183,7 +184,7 @@ def test_a_password_change_ends_all_of_the_users_tokens(world, api):
 def test_the_migration_hashes_the_tokens_from_before(world):
     old = Token.objects.create(user=world.sponsor)
     migration = importlib.import_module("gam.migrations.0006_api_tokens")
-    migration.hash_existing_tokens(apps, None)
+    migration.hash_existing_tokens(apps, SimpleNamespace(connection=connection))
     assert not Token.objects.exists()
     row = ApiToken.objects.get(user=world.sponsor)
     assert row.expires_at is None and row.digest != old.key
