@@ -116,13 +116,6 @@ class SubsidiaryReferences(Importer):
         if sub is None:
             result.error("subsidiary", _("No customer “%(v)s” in GAM.") % {"v": text})
             return None
-        if self.country is not None and sub.country_id != self.country.pk:
-            result.error(
-                "subsidiary",
-                _("%(name)s is in %(code)s, but this import is for %(chosen)s.")
-                % {"name": sub.name, "code": sub.country.code, "chosen": self.country.code},
-            )
-            return None
         return sub
 
 

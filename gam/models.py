@@ -6,20 +6,18 @@ from datetime import date
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gam.counts import bump_data_version
+from gam.iso import CountryCodeValidator, CurrencyCodeValidator
 from gam.tenancy import TenantManager, TenantOwnedModel, current_tenant_id
 
-currency_code_validator = RegexValidator(
-    r"^[A-Z]{3}$", _("Use a three-letter ISO 4217 code such as EUR, SEK or USD.")
-)
-country_code_validator = RegexValidator(
-    r"^[A-Z]{2}$", _("Use a two-letter ISO 3166 code such as SE, DE or FR.")
-)
+# Assigned ISO codes only (gam/iso.py): "XX", "UK" and "KRO" are refused.
+currency_code_validator = CurrencyCodeValidator()
+country_code_validator = CountryCodeValidator()
 
 
 class Tenant(models.Model):

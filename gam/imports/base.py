@@ -25,6 +25,7 @@ from django.db.models import Model, Q
 from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
+from gam import iso
 from gam.imports.cells import cell
 from gam.imports.fields import Field
 from gam.models import Country, User
@@ -44,6 +45,8 @@ class RowResult:
     changes: dict = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     errors: list[dict] = field(default_factory=list)
+    # The row named no country and took the file's default.
+    default_country: bool = False
     # What the write step saves (not stored in the preview).
     obj: object = None
     extra: dict = field(default_factory=dict)
@@ -60,6 +63,7 @@ class RowResult:
             "target": self.target,
             "changes": self.changes,
             "notes": self.notes,
+            "default_country": self.default_country,
             "errors": [{"field": e["field"], "message": e["message"]} for e in self.errors],
         }
 
@@ -147,29 +151,45 @@ class Importer:
 
     # Countries ---------------------------------------------------------------------------
 
-    def country_code(self, row: dict) -> str:
-        """The row's country code, or the one chosen for the file."""
-        return cell(row, "country").upper() or (self.country.code if self.country else "")
+    def row_country_code(self, row: dict) -> str:
+        """The ISO code of the row's own country (by code, name or alias, gam.iso), or the
+        default chosen for the file when the row names none; "" when unknown."""
+        text = cell(row, "country")
+        if text:
+            return iso.country_code(text) or ""
+        return self.country.code if self.country else ""
+
+    # The code of the row's country, for matching keys and name look-ups.
+    country_code = row_country_code
 
     def row_country(self, result: RowResult, row: dict) -> Country | None:
-        code = cell(row, "country").upper()
-        if self.country is not None:
-            if code and code != self.country.code:
-                result.error(
-                    "country",
-                    _("This import is for %(chosen)s, but the row says %(code)s.")
-                    % {"chosen": self.country.code, "code": code},
-                )
+        """The row's country: its own cell wins; the file's default country only fills a
+        row that names none, and the preview says so. A country the tenant does not sell
+        in is an error naming it."""
+        text = cell(row, "country")
+        if not text:
+            if self.country is None:
+                result.error("country", _("A country (such as SE, Sweden or Sverige) is required."))
                 return None
+            result.default_country = True
+            result.notes.append(
+                _("No country in the row: %(code)s, the default chosen for the file.")
+                % {"code": self.country.code}
+            )
             return self.country
-        if not code:
-            result.error("country", _("A country code (such as SE or DE) is required."))
+        code = iso.country_code(text)
+        if code is None:
+            result.error("country", _("“%(v)s” is not a country.") % {"v": text})
             return None
         country = self.countries.get(code)
         if country is None:
             result.error(
                 "country",
-                _("%(code)s is not one of your countries (Settings → Countries).") % {"code": code},
+                _(
+                    "%(name)s (%(code)s) is not one of your countries; a tenant admin adds it "
+                    "in Settings → Countries."
+                )
+                % {"name": iso.country_name(code), "code": code},
             )
         return country
 

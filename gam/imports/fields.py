@@ -77,5 +77,5 @@ def read_rows(table: Table, fields: Sequence[Field]) -> Rows:
 
 # Fields of the platform's own records, which importers of several kinds read.
 ID = Field("id", _("id"))
-COUNTRY = Field("country", _("country"), aliases=("country_code", "land"))
+COUNTRY = Field("country", _("country"), aliases=("country_code", "land", "country_region"))
 OWNER = Field("owner", _("owner"), aliases=("owner_email",))

@@ -32,7 +32,9 @@ class ImportForm(forms.Form):
         queryset=Country.objects.all(),
         required=False,
         empty_label=gettext_lazy("Countries named in the file"),
-        help_text=gettext_lazy("Rows in other countries are then errors."),
+        help_text=gettext_lazy(
+            "The default for rows that name no country; a row's own country always wins."
+        ),
         to_field_name="code",
     )
     file = forms.FileField(

@@ -39,7 +39,7 @@ def test_import_with_a_bad_row_then_apply(world, page, live_server, login, scree
     page.wait_for_load_state("networkidle")
     expect(page.locator(".error-box")).to_contain_text("2 rows have errors")
     expect(page.locator(".import-preview")).to_contain_text("A name is required.")
-    expect(page.locator(".import-preview")).to_contain_text("XX is not one of your countries")
+    expect(page.locator(".import-preview")).to_contain_text("“XX” is not a country.")
     expect(page.locator("text=Apply import")).to_have_count(0)
     screenshot("import-errors")
 

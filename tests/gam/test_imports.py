@@ -425,12 +425,14 @@ def test_other_tenants_ids_are_row_errors(world, run_import):
         assert Contact.objects.count() == 0
 
 
-def test_country_of_the_import_is_enforced(world, run_import):
+def test_the_chosen_country_only_fills_rows_without_one(world, run_import):
     data = csv_bytes(["name", "country"], [["A AB", ""], ["B GmbH", "DE"]])
     job = run_import(world.admin, "subsidiaries", data, country=world.se)
     rows = by_row(job)
     assert rows[2]["action"] == "create" and rows[2]["label"] == "A AB (SE)"
-    assert rows[3]["errors"][0]["field"] == "country"
+    assert rows[2]["default_country"] is True
+    assert rows[3]["action"] == "create" and rows[3]["label"] == "B GmbH (DE)"
+    assert rows[3]["default_country"] is False
 
 
 # --- files ------------------------------------------------------------------------------------
