@@ -12,7 +12,7 @@ from gam import iso
 from gam.models import Country
 from gam.tenancy import tenant_context
 from tests import factories as f
-from tests.gam.test_imports import apply_job, by_row, csv_bytes, run_import  # noqa: F401 (fixtures)
+from tests.gam.test_imports import by_row, csv_bytes
 
 
 @pytest.mark.parametrize(
