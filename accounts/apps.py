@@ -17,4 +17,5 @@ class AccountsConfig(AppConfig):
         register_demo_seed(seed.seed, layer=1)
         register_demo_seed(plan_seed.seed, layer=3)
         registry.register(importers.SubsidiaryImporter)
+        registry.register(importers.GlobalAccountImporter)
         registry.register(importers.ContactImporter)

@@ -26,8 +26,9 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
 from gam import iso
+from gam.imports import sources
 from gam.imports.cells import cell
-from gam.imports.fields import Field
+from gam.imports.fields import Field, Preset
 from gam.models import Country, User
 
 CREATE, UPDATE, MATCH, ERROR = "create", "update", "match", "error"
@@ -82,10 +83,14 @@ class Importer:
     needs_country: ClassVar[bool] = False
     # How rows find the records they update, for the upload page.
     matching_help: ClassVar[str] = ""
+    # The exports of other systems this kind reads (gam.imports.fields.Preset).
+    presets: ClassVar[tuple[Preset, ...]] = ()
 
-    def __init__(self, *, user: User, country: Country | None):
+    def __init__(self, *, user: User, country: Country | None, source: str = ""):
         self.user = user
         self.country = country
+        # The system the file comes from: the namespace of its source ids.
+        self.source = source
         self.is_admin = user.is_tenant_admin
         self.countries = {c.code: c for c in Country.objects.all()}
         self.seen: dict[tuple, int] = {}
@@ -99,6 +104,15 @@ class Importer:
         return tuple(f.name for f in cls.fields if f.required)
 
     # To be provided --------------------------------------------------------------------------
+
+    def prepare(self, rows: list[dict]) -> None:
+        """Look at the whole file once before the chunks (rows referring to other rows of
+        the same file, such as a parent company further down). Optional."""
+
+    def finish(self, results: list[RowResult]) -> dict:
+        """After every chunk is written, in the same transaction: work that needs all rows
+        written (linking rows to each other). Returns notes for the job's summary."""
+        return {}
 
     def prefetch(self, chunk: list[dict]) -> None:
         """Fetch what the rows of ``chunk`` refer to, before ``check`` sees them."""
@@ -116,18 +130,26 @@ class Importer:
     # Users -------------------------------------------------------------------------------
 
     def prefetch_users(self, values: Iterable[str]) -> None:
-        """Users named by email or by name in a chunk, for ``user``."""
+        """Users named by email, by name or by the id they have in the file's source system
+        (mapped once, gam.imports.sources) in a chunk, for ``find_user``."""
+        values = {v for v in values if v}
         emails = {v.lower() for v in values if "@" in v}
-        names = {v.lower() for v in values if v and "@" not in v}
+        names = {v.lower() for v in values if "@" not in v}
         self.users_by_email: dict[str, User] = {}
         self.users_by_name: dict[str, list[User]] = defaultdict(list)
-        if not emails and not names:
+        self.users_by_source: dict[str, User] = {}
+        if not values:
             return
         for user in User.in_tenant.annotate(lname=Lower("name")).filter(
             Q(email__in=emails) | Q(lname__in=names)
         ):
             self.users_by_email[user.email.lower()] = user
             self.users_by_name[user.lname].append(user)
+        others = {v for v in values if "@" not in v and v.lower() not in self.users_by_name}
+        known = sources.lookup(self.source, sources.USER, others)
+        if known:
+            users = User.in_tenant.in_bulk(set(known.values()))
+            self.users_by_source = {e: users[pk] for e, pk in known.items() if pk in users}
 
     def find_user(self, result: RowResult, column: str, text: str) -> User | None:
         if not text:
@@ -141,9 +163,13 @@ class Importer:
                     column, _("Several users are called “%(v)s”: use the email.") % {"v": text}
                 )
                 return None
-            user = found[0] if found else None
+            user = found[0] if found else self.users_by_source.get(text)
         if user is None:
-            result.error(column, _("No user “%(v)s” in your company.") % {"v": text})
+            result.error(
+                column,
+                _("No user “%(v)s” in your company (by email, name or a mapped owner id).")
+                % {"v": text},
+            )
         elif not user.is_active:
             result.error(column, _("%(v)s is deactivated.") % {"v": text})
             return None

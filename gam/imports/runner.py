@@ -50,9 +50,11 @@ def check_rows(
     user: User,
     country: Country | None,
     on_progress: Callable[[int], None] | None = None,
+    source: str = "",
 ) -> tuple[Importer, list[RowResult]]:
     """Check every row (nothing is written): per row what would happen, or its errors."""
-    importer = registry.get(kind)(user=user, country=country)
+    importer = registry.get(kind)(user=user, country=country, source=source)
+    importer.prepare(rows)
     results: list[RowResult] = []
     for start in range(0, len(rows), CHUNK_SIZE):
         chunk = rows[start : start + CHUNK_SIZE]
@@ -98,6 +100,7 @@ def import_preview(*, job: ImportJob) -> ImportJob:
         rows=job.rows,
         user=job.created_by,
         country=job.country,
+        source=job.source,
         on_progress=lambda n: progress.report_checked(job, n, status=Status.VALIDATING),
     )
     _store_check(job, results)
@@ -115,6 +118,7 @@ def import_apply(*, job: ImportJob) -> ImportJob:
         rows=job.rows,
         user=job.created_by,
         country=job.country,
+        source=job.source,
         on_progress=lambda n: progress.report_checked(job, n, status=Status.APPLYING, share=0.8),
     )
     _store_check(job, results)
@@ -130,6 +134,7 @@ def import_apply(*, job: ImportJob) -> ImportJob:
                 chunk = results[start : start + WRITE_CHUNK]
                 importer.write(chunk)
                 progress.report_written(job, start + len(chunk))
+            job.summary.update(importer.finish(results))
             _finish_apply(job, importer, results)
     finally:
         progress.clear_written(job)

@@ -57,6 +57,7 @@ def notes():
 def test_the_apps_register_their_kinds_in_the_order_of_the_apps():
     assert [kind for kind, _label in registry.kinds()] == [
         "subsidiaries",
+        "global_accounts",
         "contacts",
         "opportunities",
     ]
