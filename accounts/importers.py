@@ -63,6 +63,9 @@ WEBSITE_ALIASES = (
 ADDRESS_ALIASES = (
     "street", "street_address", "billing_street", "address_1_street_1", "adress",
     "gatuadress", "besoksadress", "anschrift", "strasse", "adresse", "rue",
+    # the rest of the address, joined after the street
+    "postal_code", "zip", "zip_code", "city", "billing_postal_code", "billing_city",
+    "postnummer", "ort", "postort", "plz", "postleitzahl", "stadt", "code_postal", "ville",
 )  # fmt: skip
 PARENT_ALIASES = (
     "parent_id", "parent_company", "parent_account", "parent", "moderbolag", "koncernmoder",

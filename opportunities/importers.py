@@ -25,13 +25,14 @@ from gam import iso, search
 from gam.imports import sources
 from gam.imports.base import CREATE, ERROR, MATCH, UPDATE, RowResult
 from gam.imports.cells import CellError, cell, change_repr, parse_amount, parse_date
-from gam.imports.fields import COUNTRY, OWNER, SOURCE_ID, Field, Preset
+from gam.imports.fields import COUNTRY, OWNER, SOURCE_ID, Field, Preset, normalize_header
 from gam.models import ExchangeRate, current_tenant
 from gam.tenancy import current_tenant_id
 from opportunities.models import (
     CreditSplit,
     Opportunity,
     OpportunityStatus,
+    Phase,
     ProductLine,
     Stage,
     StageChange,
@@ -42,6 +43,34 @@ from teams.selectors import changeable_records
 
 HUNDRED = Decimal(100)
 OPPORTUNITY_MODEL = "opportunities.opportunity"
+# The standard stages of Salesforce and HubSpot (labels and HubSpot's internal names, as
+# normalized headers) -> the phase of GAM's sales process they are in.
+CRM_STAGE_PHASES = {
+    "prospecting": Phase.QUALIFICATION,
+    "qualification": Phase.QUALIFICATION,
+    "needs_analysis": Phase.QUALIFICATION,
+    "appointment_scheduled": Phase.QUALIFICATION,
+    "appointmentscheduled": Phase.QUALIFICATION,
+    "qualified_to_buy": Phase.QUALIFICATION,
+    "qualifiedtobuy": Phase.QUALIFICATION,
+    "value_proposition": Phase.PROPOSAL,
+    "id_decision_makers": Phase.PROPOSAL,
+    "perception_analysis": Phase.PROPOSAL,
+    "proposal_price_quote": Phase.PROPOSAL,
+    "presentation_scheduled": Phase.PROPOSAL,
+    "presentationscheduled": Phase.PROPOSAL,
+    "decision_maker_bought_in": Phase.PROPOSAL,
+    "decisionmakerboughtin": Phase.PROPOSAL,
+    "negotiation_review": Phase.NEGOTIATION,
+    "contract_sent": Phase.NEGOTIATION,
+    "contractsent": Phase.NEGOTIATION,
+    "closed_won": Phase.WON,
+    "closedwon": Phase.WON,
+    "won": Phase.WON,
+    "closed_lost": Phase.LOST,
+    "closedlost": Phase.LOST,
+    "lost": Phase.LOST,
+}
 
 
 class OpportunityImporter(SubsidiaryReferences):
@@ -212,6 +241,15 @@ class OpportunityImporter(SubsidiaryReferences):
         allowed = self._stages_for(sub.country_id)
         for stage in allowed:
             if wanted in (stage.slug.lower(), stage.name.lower()):
+                return stage
+        # Another system's stage name: the first of the country's stages in its phase.
+        folded = normalize_header(text)
+        for stage in allowed:
+            if folded in (normalize_header(stage.slug), normalize_header(stage.name)):
+                return stage
+        phase = CRM_STAGE_PHASES.get(folded)
+        for stage in allowed:
+            if stage.phase == phase:
                 return stage
         result.error(
             "stage",

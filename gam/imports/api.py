@@ -20,6 +20,7 @@ from gam.drf import TenantScopedAPIMixin, TenantSlugRelatedField
 from gam.imports import progress, registry, services
 from gam.imports.files import MAX_FILE_BYTES
 from gam.imports.selectors import jobs_visible_to
+from gam.imports.sources import SOURCES
 from gam.models import Country, ImportJob
 
 # A job's preview can have 100,000 rows; the API shows the first ones (the page paginates).
@@ -41,6 +42,39 @@ class ImportUploadSerializer(serializers.Serializer):
         model=Country, slug_field="code", required=False, allow_null=True
     )
     dry_run = serializers.BooleanField(default=True)
+    mapping = serializers.JSONField(
+        required=False,
+        help_text='Which field each column is: {"header": "field"} ("" ignores the '
+        "column; columns not named keep the suggestion) or a list with one field per column. "
+        "Without it: the mapping saved for files with this header row, else the one suggested "
+        "from the headers and the export presets (GET imports/fields/?kind=...).",
+    )
+    source = serializers.ChoiceField(
+        choices=list(SOURCES),
+        required=False,
+        help_text="The system the file comes from, the namespace of its source ids "
+        "(salesforce, hubspot, dynamics, or empty for a spreadsheet); detected from the "
+        "headers when not given.",
+    )
+    owners = serializers.JSONField(
+        required=False,
+        help_text="Owner ids of the source system mapped to users (email or name), once for "
+        'every later file: {"0055g00000AbCdE": "anna@example.com"}. Tenant admins.',
+    )
+
+    def validate_mapping(self, value):
+        if isinstance(value, dict) and all(isinstance(v, str | None) for v in value.values()):
+            return value
+        if isinstance(value, list) and all(isinstance(v, str | None) for v in value):
+            return value
+        raise serializers.ValidationError(
+            "A JSON object {header: field} or a list of fields, one per column."
+        )
+
+    def validate_owners(self, value):
+        if isinstance(value, dict) and all(isinstance(v, str) for v in value.values()):
+            return value
+        raise serializers.ValidationError("A JSON object {owner id: user email or name}.")
 
     def validate_file(self, upload):
         if upload.size > MAX_FILE_BYTES:
@@ -81,6 +115,9 @@ class ImportJobSerializer(serializers.ModelSerializer):
             "status",
             "country",
             "filename",
+            "source",
+            "headers",
+            "mapping",
             "total_rows",
             "processed_rows",
             "written_rows",
@@ -150,6 +187,9 @@ class ImportJobViewSet(
                 filename=data["file"].name,
                 data=data["file"].read(),
                 dry_run=data["dry_run"],
+                mapping=data.get("mapping"),
+                source=data.get("source"),
+                owners=data.get("owners"),
             )
         except DjangoValidationError as exc:
             raise DRFValidationError(exc.message_dict) from exc

@@ -25,9 +25,10 @@ from gam.imports.fields import (
     suggest_mapping,
 )
 from gam.imports.files import FileError, Table, read_table
-from gam.imports.sources import SOURCES
+from gam.imports.sources import MAX_LENGTH as MAX_SOURCE_ID
+from gam.imports.sources import SOURCES, USER
 from gam.imports.tasks import run_import
-from gam.models import Country, ImportJob, ImportMapping, User
+from gam.models import Country, ImportJob, ImportMapping, SourceId, User
 
 
 def import_job_create(
@@ -41,6 +42,7 @@ def import_job_create(
     mapping: list[str] | dict[str, str] | None = None,
     source: str | None = None,
     map_first: bool = False,
+    owners: dict[str, str] | None = None,
 ) -> ImportJob:
     """Parse an upload into a job (nothing else is written yet) and queue its dry run, or
     with ``dry_run=False`` its checking and writing in one go.
@@ -69,12 +71,15 @@ def import_job_create(
             raise ValidationError({"mapping": problems})
     else:
         columns = suggestion.mapping
+    source = suggestion.source if source is None else source
+    if owners:
+        owner_ids_link(user=user, source=source, owners=owners)
     job = ImportJob(
         kind=kind,
         country=country,
         filename=(filename or "")[:255],
         created_by=user,
-        source=suggestion.source if source is None else source,
+        source=source,
         headers=table.headers,
         mapping=columns,
         total_rows=len(table.rows),
@@ -152,12 +157,66 @@ def _read_mapped(job: ImportJob, importer, table: Table) -> None:
     }
 
 
+def owner_ids_link(*, user: User, source: str, owners: dict[str, str]) -> None:
+    """Map the owner ids of a source system's export (Salesforce's OwnerId) to users, by
+    email or name, once for every later file of that system (tenant admins only: the
+    mapping is the tenant's)."""
+    if not user.is_tenant_admin:
+        raise ValidationError({"owners": _("Only a tenant admin maps owner ids to users.")})
+    users = list(User.in_tenant.filter(is_active=True))
+    by_email = {u.email.lower(): u for u in users}
+    by_name: dict[str, list[User]] = {}
+    for u in users:
+        by_name.setdefault(u.name.lower(), []).append(u)
+    problems, pairs = [], []
+    for external, who in owners.items():
+        external, who = str(external).strip(), str(who or "").strip()
+        if not external or not who:
+            continue
+        found = [by_email[who.lower()]] if who.lower() in by_email else by_name.get(who.lower())
+        if not found or len(found) > 1:
+            problems.append(
+                _("Owner id %(id)s: no single active user “%(who)s”.")
+                % {"id": external, "who": who}
+            )
+            continue
+        pairs.append((external[:MAX_SOURCE_ID], found[0].pk))
+    if problems:
+        raise ValidationError({"owners": problems})
+    for external, pk in pairs:
+        SourceId.objects.update_or_create(
+            source=source, model=USER, external_id=external, defaults={"object_id": pk}
+        )
+
+
+def owner_values(job: ImportJob, limit: int = 50) -> list[str]:
+    """The distinct values of the column mapped to the owner, for mapping owner ids."""
+    if "owner" not in job.mapping:
+        return []
+    index = job.mapping.index("owner") + 1
+    values = []
+    for row in job.rows:
+        value = row[index].strip() if index < len(row) and isinstance(row, list) else ""
+        if value and value not in values:
+            values.append(value)
+            if len(values) >= limit:
+                break
+    return values
+
+
 def import_job_map(
-    *, job: ImportJob, user: User, mapping: list[str], save_as: str = ""
+    *,
+    job: ImportJob,
+    user: User,
+    mapping: list[str],
+    save_as: str = "",
+    owners: dict[str, str] | None = None,
 ) -> ImportJob:
     """Confirm a waiting job's mapping (optionally saved under a name for the next file of
     this shape) and queue its dry run."""
     importer = registry.get(job.kind)
+    if owners:
+        owner_ids_link(user=user, source=job.source, owners=owners)
     if job.status != ImportJob.Status.MAPPING:
         raise ValidationError({"status": _("The columns of this import are chosen already.")})
     problems = check_mapping(mapping, job.headers, importer.fields)
