@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext_lazy as _
 
 from gam.imports.files import Table
-from gam.iso import fold
+from gam.iso import country_code, fold
 
 
 @dataclass(frozen=True)
@@ -131,8 +131,40 @@ def detect_preset(headers: Sequence[object], presets: Sequence[Preset]) -> Prese
     return max(scored, key=lambda item: (item[0], -item[1]))[2] if scored else None
 
 
+_WEBSITE = re.compile(r"^(https?://)?(www\.)?[a-z0-9-]+(\.[a-z0-9-]+)+(/\S*)?$", re.I)
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.I)
+_REGISTRATION = re.compile(r"^([A-Z]{2}[0-9A-Z]{8,12}|\d{6}-?\d{4}|\d{7}-\d)$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}|\d{1,2}[./]\d{1,2}[./]\d{4}$")
+
+
+def guess_from_values(values: Sequence[str]) -> str:
+    """The field a column's values look like ("" when unclear): countries, web addresses,
+    emails, registration/VAT numbers, dates. Most of the filled values must agree."""
+    values = [v.strip() for v in values if v and v.strip()]
+    if not values:
+        return IGNORE
+
+    def most(test) -> bool:
+        return sum(1 for v in values if test(v)) >= max(1, int(0.8 * len(values)))
+
+    if most(lambda v: not v.isdigit() and country_code(v) is not None):
+        return "country"
+    if most(_EMAIL.match):
+        return "email"
+    if most(lambda v: "@" not in v and _WEBSITE.match(v) and not v.replace(".", "").isdigit()):
+        return "website"
+    if most(lambda v: _REGISTRATION.match(v.replace(" ", ""))):
+        return "registration_number"
+    if most(_DATE.match):
+        return "close_date"
+    return IGNORE
+
+
 def suggest_mapping(
-    headers: Sequence[object], fields: Sequence[Field], preset: Preset | None = None
+    headers: Sequence[object],
+    fields: Sequence[Field],
+    preset: Preset | None = None,
+    samples: Sequence[Sequence[str]] = (),
 ) -> list[str]:
     """Per column its field, or "" (ignored): the preset's column if it names one, else the
     fields' spellings. Each field once (but a joined field may take several columns); a
@@ -155,6 +187,15 @@ def suggest_mapping(
         if name:
             taken.add(name)
         mapping.append(name)
+    # Columns no header spelling claims: by what their values look like, unless a preset
+    # says the column is to be ignored.
+    for i, header in enumerate(headers):
+        if mapping[i] or (preset is not None and preset.field_for(header) is not None):
+            continue
+        guess = guess_from_values([row[i] for row in samples if i < len(row)])
+        if guess and guess in known and guess not in taken:
+            mapping[i] = guess
+            taken.add(guess)
     return mapping
 
 

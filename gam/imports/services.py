@@ -63,7 +63,7 @@ def import_job_create(
         raise ValidationError({"file": str(exc)}) from exc
     if not table.rows:
         raise ValidationError({"file": _("The file has a header but no rows.")})
-    suggestion = suggest(kind, table.headers)
+    suggestion = suggest(kind, table.headers, [values for _n, values in table.rows[:SAMPLES]])
     if mapping is not None:
         columns = _mapping_list(mapping, table.headers, suggestion.mapping)
         problems = check_mapping(columns, table.headers, importer.fields)
@@ -104,9 +104,13 @@ class Suggestion:
     origin: str
 
 
-def suggest(kind: str, headers: list) -> Suggestion:
+# Rows whose values suggest a column's field when its header does not.
+SAMPLES = 50
+
+
+def suggest(kind: str, headers: list, samples: list[list[str]] = ()) -> Suggestion:
     """The mapping this tenant saved for this header row, else the preset of the export the
-    file looks like, else the headers' spellings."""
+    file looks like, else the headers' spellings and then the values."""
     importer = registry.get(kind)
     saved = (
         ImportMapping.objects.filter(kind=kind, shape=header_shape(headers))
@@ -116,7 +120,7 @@ def suggest(kind: str, headers: list) -> Suggestion:
     if saved is not None and len(saved.mapping) == len(headers):
         return Suggestion(list(saved.mapping), saved.source, saved.name)
     preset = detect_preset(headers, importer.presets)
-    mapping = suggest_mapping(headers, importer.fields, preset)
+    mapping = suggest_mapping(headers, importer.fields, preset, samples)
     return Suggestion(mapping, preset.source if preset else "", str(preset.label) if preset else "")
 
 
@@ -189,7 +193,10 @@ def owner_ids_link(*, user: User, source: str, owners: dict[str, str]) -> None:
         )
 
 
-def owner_values(job: ImportJob, limit: int = 50) -> list[str]:
+OWNER_VALUES = 50
+
+
+def owner_values(job: ImportJob, limit: int = OWNER_VALUES) -> list[str]:
     """The distinct values of the column mapped to the owner, for mapping owner ids."""
     if "owner" not in job.mapping:
         return []

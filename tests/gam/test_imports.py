@@ -611,6 +611,13 @@ def test_upload_page_preview_apply(world, web, django_capture_on_commit_callback
     assert response.status_code == 302
     with tenant_context(world.acme):
         job = ImportJob.objects.get()
+    # First the mapping step: the column "name" is suggested as the name; nothing checked yet.
+    mapping = client.get(response.url).content.decode()
+    assert job.status == "mapping" and "Check the rows" in mapping
+    assert '<option value="name" selected>' in mapping
+    with django_capture_on_commit_callbacks(execute=True):
+        checked = client.post(reverse("imports:job_map", args=[job.pk]), {"column_0": "name"})
+    assert checked.status_code == 302
     detail = client.get(response.url)
     assert b"Page Import AB (SE)" in detail.content and b"Apply import" in detail.content
     status = client.get(reverse("imports:job_status", args=[job.pk]))
@@ -622,13 +629,31 @@ def test_upload_page_preview_apply(world, web, django_capture_on_commit_callback
 
 
 def test_upload_page_shows_file_errors(world, web):
-    response = web(world.rep).post(
+    client = web(world.rep)
+    response = client.post(
+        reverse("imports:import_home"),
+        {"kind": "contacts", "file": upload("c.csv", b"")},
+    )
+    assert response.status_code == 200 and "file is empty" in response.content.decode()
+    assert count(world, ImportJob) == 0
+    # A file without the required columns goes to the mapping step, which names them and
+    # refuses to go on until a column is mapped to each.
+    response = client.post(
         reverse("imports:import_home"),
         {"kind": "contacts", "file": upload("c.csv", b"foo\n1\n")},
     )
-    assert response.status_code == 200
-    assert "no column “subsidiary”, “name”" in response.content.decode()
-    assert count(world, ImportJob) == 0
+    page = client.get(response.url).content.decode()
+    assert "Required fields without a column: “subsidiary”, “name”" in page
+    with tenant_context(world.acme):
+        job = ImportJob.objects.get()
+    refused = client.post(reverse("imports:job_map", args=[job.pk]), {"column_0": ""})
+    assert refused.status_code == 400
+    assert "no column “subsidiary”, “name”" in refused.content.decode()
+    mixed = client.post(reverse("imports:job_map", args=[job.pk]), {"column_0": "bogus"})
+    assert mixed.status_code == 400 and "“bogus” is not a field" in mixed.content.decode()
+    with tenant_context(world.acme):
+        job.refresh_from_db()
+    assert job.status == "mapping"
 
 
 def test_running_job_polls_with_htmx(world, web, run_import):
