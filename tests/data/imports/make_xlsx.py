@@ -56,12 +56,8 @@ def dynamics() -> None:
          "Södra Vägen 1", "Göteborg", "412 54", "Sweden", "", "", "brunnsvikbygg.example",
          "", "Olle Owner"),
     ]  # fmt: skip
-    for guid, name, phone, street, city, postal, country, contact, email, web, parent, owner in rows:
-        checksum = str(zlib.crc32(guid.encode()))
-        sheet.append(
-            [guid, checksum, modified, name, phone, street, city, postal, country, contact,
-             email, web, parent, owner]
-        )  # fmt: skip
+    for guid, *cells in rows:
+        sheet.append([guid, str(zlib.crc32(guid.encode())), modified, *cells])
     for column in "ABC":
         sheet.column_dimensions[column].hidden = True
     workbook.save(HERE / "dynamics365_accounts.xlsx")
