@@ -13,7 +13,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.exceptions import ValidationError as DRFValidationError
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from gam.drf import TenantScopedAPIMixin, TenantSlugRelatedField
@@ -82,6 +82,14 @@ class ImportUploadSerializer(serializers.Serializer):
                 f"The file is larger than {MAX_FILE_BYTES // 2**20} MB."
             )
         return upload
+
+
+class ImportApplySerializer(serializers.Serializer):
+    only_valid = serializers.BooleanField(
+        default=False,
+        help_text="Write the rows without errors and leave the others (errors file); "
+        "without it a job with any bad row writes nothing.",
+    )
 
 
 class ImportRowErrorSerializer(serializers.Serializer):
@@ -195,14 +203,18 @@ class ImportJobViewSet(
             raise DRFValidationError(exc.message_dict) from exc
         return Response(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
-    @extend_schema(request=None, responses={202: ImportJobSerializer})
-    @action(detail=True, methods=["post"])
+    @extend_schema(request=ImportApplySerializer, responses={202: ImportJobSerializer})
+    @action(detail=True, methods=["post"], parser_classes=[JSONParser, MultiPartParser, FormParser])
     def apply(self, request, pk=None):
         job = self.get_object()
         if job.created_by_id != request.user.pk:
             raise PermissionDenied("Only the person who uploaded the file can apply it.")
+        options = ImportApplySerializer(data=request.data)
+        options.is_valid(raise_exception=True)
         try:
-            services.import_job_apply(job=job, user=request.user)
+            services.import_job_apply(
+                job=job, user=request.user, only_valid=options.validated_data["only_valid"]
+            )
         except DjangoValidationError as exc:
             raise DRFValidationError(exc.message_dict) from exc
         return Response(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)

@@ -268,22 +268,35 @@ def mapping_save(
     return saved
 
 
-def import_job_apply(*, job: ImportJob, user: User) -> ImportJob:
-    """Queue the writing of a previewed job (it is checked again first).
+def import_job_apply(*, job: ImportJob, user: User, only_valid: bool = False) -> ImportJob:
+    """Queue the writing of a previewed job (it is checked again first, and refused if the
+    check differs from the preview). With ``only_valid`` a job with bad rows writes its
+    valid rows and leaves the others for its errors file.
 
     Exclusive: the job moves from "ready to apply" to "importing" in one conditional update,
     so of several applies at once (two tabs, a double click, a retried API call) one queues
     the write and the others are refused."""
-    claimed = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.PREVIEW).update(
-        status=ImportJob.Status.APPLYING, progress=0, processed_rows=0
+    ready = [ImportJob.Status.PREVIEW]
+    if only_valid:
+        ready.append(ImportJob.Status.INVALID)
+    summary = {**job.summary, "only_valid": only_valid}
+    for key in ("differences", "difference_count"):
+        summary.pop(key, None)
+    claimed = (
+        ImportJob.objects.filter(pk=job.pk, status__in=ready)
+        .exclude(preview=[])
+        .update(status=ImportJob.Status.APPLYING, progress=0, processed_rows=0, summary=summary)
     )
     if not claimed:
         current = ImportJob.objects.filter(pk=job.pk).values_list("status", flat=True).first()
         if current in (ImportJob.Status.APPLYING, ImportJob.Status.DONE):
             message = _("This import is being applied or was applied already.")
         else:
-            message = _("Only an import that was checked without errors can be applied.")
+            message = _(
+                "Only an import that was checked can be applied (with errors: only its valid rows)."
+            )
         raise ValidationError({"status": message})
+    job.summary = summary
     job.status, job.progress, job.processed_rows = ImportJob.Status.APPLYING, 0, 0
     _queue(job, apply=True)
     return job

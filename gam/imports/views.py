@@ -234,7 +234,9 @@ def job_apply(request, pk: int):
         messages.error(request, _("Only the person who uploaded the file can apply it."))
         return redirect("imports:job_detail", pk=job.pk)
     try:
-        services.import_job_apply(job=job, user=request.user)
+        services.import_job_apply(
+            job=job, user=request.user, only_valid=request.POST.get("only_valid") == "1"
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect("imports:job_detail", pk=job.pk)

@@ -119,7 +119,7 @@ def test_bad_rows_change_nothing_and_every_bad_row_is_listed(world, run_import, 
     assert all(e["message"] for e in job.errors)
     assert job.summary["create"] == 2 and job.summary["error"] == 4
     # Applying is refused for a job with errors, and running the write anyway writes nothing.
-    with pytest.raises(Exception, match="checked without errors"):
+    with pytest.raises(Exception, match="Only an import that was checked"):
         apply_job(job)
     with tenant_context(world.acme):
         runner.import_apply(job=job)
