@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.apps import apps
 from django.db.models import BooleanField, Case, Model, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils.translation import gettext_lazy as _
 from simple_history import utils
@@ -236,8 +237,6 @@ def _m2m_names(row) -> list[str]:
 def _label_related(
     entries: list[ChangeEntry], wanted: dict[tuple[str, str], set], known: dict
 ) -> None:
-    from django.apps import apps
-
     names: dict[tuple[str, str], dict] = {}
     for (app, model_name), ids in wanted.items():
         loaded = known.get((app, model_name), {})

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import django_filters
 from django.db.models import Q
+from django.utils import timezone
+from rest_framework.exceptions import ValidationError
 
 from accounts import selectors
 from accounts.models import Contact, FrameworkAgreement, GlobalAccount, Relationship, Subsidiary
@@ -31,8 +33,6 @@ class IdOrNoneFilter(django_filters.CharFilter):
         if value.lower() == "none":
             return qs.filter(**{f"{self.field_name}__isnull": True})
         if not value.isdigit():
-            from rest_framework.exceptions import ValidationError
-
             raise ValidationError({self.field_name: ["Give an id or 'none'."]})
         return qs.filter(**{f"{self.field_name}_id": int(value)})
 
@@ -119,8 +119,6 @@ class FrameworkAgreementFilter(django_filters.FilterSet):
         fields: list[str] = []
 
     def filter_active(self, qs, name, value):
-        from django.utils import timezone
-
         today = timezone.localdate()
         active = Q(valid_from__lte=today) & (
             Q(valid_until__isnull=True) | Q(valid_until__gte=today)

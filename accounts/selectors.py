@@ -26,11 +26,14 @@ Sharing decisions for the records DESIGN.md's table does not name:
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.db.models import BooleanField as BooleanFieldType
 from django.db.models import (
     Case,
     Count,
     Exists,
+    Expression,
     F,
     IntegerField,
     OuterRef,
@@ -140,31 +143,26 @@ def global_account_for(user: User, pk) -> GlobalAccount:
         raise Http404 from exc
 
 
+# Figures about an account that the layers above add to its page, by name: a function that
+# returns an expression over the GlobalAccount row. The conflict engine registers
+# ``open_conflicts`` in its AppConfig.ready, so that this module never imports it.
+ACCOUNT_PAGE_FIGURES: dict[str, Callable[[], Expression]] = {}
+
+
 def global_account_for_page(user: User, pk) -> GlobalAccount:
     """The account for its own page, in one query: as ``global_account_for``, plus
-    ``can_manage`` (the user manages its team) and ``open_conflicts`` (open and acknowledged
-    conflicts at it, a count that hides which records)."""
-    from opportunities.models import Conflict
-    from reporting.figures import OPEN_CONFLICT_STATUSES
-
+    ``can_manage`` (the user manages its team) and the figures of ``ACCOUNT_PAGE_FIGURES``
+    (``open_conflicts``: open and acknowledged conflicts at it, a count that hides which
+    records)."""
     manage = (
         Value(True, output_field=BooleanFieldType())
         if user.is_tenant_admin
         else account_perm_exists(user, MANAGE_TEAM, "pk")
     )
-    conflicts = (
-        Conflict.objects.filter(global_account=OuterRef("pk"), status__in=OPEN_CONFLICT_STATUSES)
-        .order_by()
-        .values("global_account")
-        .annotate(n=Count("pk"))
-        .values("n")[:1]
-    )
+    figures = {name: figure() for name, figure in ACCOUNT_PAGE_FIGURES.items()}
     qs = global_accounts_for_list(user).select_related("tier_override_by")
     try:
-        return qs.annotate(
-            can_manage=manage,
-            open_conflicts=Coalesce(Subquery(conflicts, output_field=IntegerField()), 0),
-        ).get(pk=int(pk))
+        return qs.annotate(can_manage=manage, **figures).get(pk=int(pk))
     except (GlobalAccount.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
 
@@ -345,12 +343,6 @@ def subsidiaries_by_country(
             groups[sub.country_id] = (sub.country, [])
         groups[sub.country_id][1].append(sub)
     return list(groups.values())
-
-
-def opportunity_count(subsidiary: Subsidiary) -> int:
-    from opportunities.models import Opportunity
-
-    return Opportunity.objects.filter(subsidiary=subsidiary).count()
 
 
 # --- contacts and relationships -------------------------------------------------------------

@@ -22,7 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import scoring
+from accounts import dependents, scoring
 from accounts import selectors as account_selectors
 from accounts.models import (
     Contact,
@@ -38,7 +38,7 @@ from gam import search
 from gam.audit import audit
 from gam.concurrency import save_if_current
 from gam.models import Country, User
-from opportunities.conflict_queue import queue_conflict_check
+from gam.signals import record_changed
 from teams.selectors import can_change_account, can_change_subsidiary
 
 MAX_SCORE = Decimal(5)
@@ -229,10 +229,8 @@ def global_account_update(
 def global_account_delete(*, actor: User, account: GlobalAccount) -> None:
     """Delete a global account (tenant admins only) with its team, agreements and plan. Its
     subsidiaries stay, as local customers. Refused while it has opportunities."""
-    from opportunities.models import Opportunity
-
     _require_tenant_admin(actor)
-    count = Opportunity.objects.filter(global_account=account).count()
+    count = dependents.protecting_count(global_account=account)
     if count:
         raise ValidationError(
             {
@@ -486,8 +484,11 @@ def subsidiary_create(
         global_account=subsidiary.global_account_id or "",
         owner=subsidiary.owner_id or "",
     )
-    queue_conflict_check(
-        tenant_id=subsidiary.tenant_id, record_type="subsidiary", record_id=subsidiary.pk
+    record_changed.send(
+        sender=type(subsidiary),
+        tenant_id=subsidiary.tenant_id,
+        record_type="subsidiary",
+        record_id=subsidiary.pk,
     )
     return subsidiary
 
@@ -527,8 +528,11 @@ def subsidiary_update(
     if placement_changed:
         _sync_records_of(subsidiary)
     if changed:
-        queue_conflict_check(
-            tenant_id=subsidiary.tenant_id, record_type="subsidiary", record_id=subsidiary.pk
+        record_changed.send(
+            sender=type(subsidiary),
+            tenant_id=subsidiary.tenant_id,
+            record_type="subsidiary",
+            record_id=subsidiary.pk,
         )
     return subsidiary
 
@@ -536,10 +540,8 @@ def subsidiary_update(
 def _sync_records_of(subsidiary: Subsidiary) -> None:
     """Opportunities, activities and campaigns carry their subsidiary's account and country
     (denormalized for the sharing model and reports): move them along, in bulk."""
-    from opportunities.models import Activity, Campaign, Opportunity
-
-    for model in (Opportunity, Activity, Campaign):
-        model.objects.filter(subsidiary=subsidiary).update(
+    for entry in dependents.records_at_customer():
+        entry.model.objects.filter(subsidiary=subsidiary).update(
             global_account_id=subsidiary.global_account_id, country_id=subsidiary.country_id
         )
 
@@ -548,13 +550,11 @@ def _sync_records_of(subsidiary: Subsidiary) -> None:
 def subsidiary_delete(*, actor: User, subsidiary: Subsidiary) -> None:
     """Delete a subsidiary with its contacts, activities and campaigns; refused while it
     has opportunities (they are the sales history)."""
-    from opportunities.models import Opportunity
-
     _require(
         can_change_subsidiary(actor, subsidiary),
         _("You may see this subsidiary but not delete it."),
     )
-    count = Opportunity.objects.filter(subsidiary=subsidiary).count()
+    count = dependents.protecting_count(subsidiary=subsidiary)
     if count:
         raise ValidationError(
             {
@@ -568,11 +568,12 @@ def subsidiary_delete(*, actor: User, subsidiary: Subsidiary) -> None:
     audit(actor, "subsidiary.delete", subsidiary, name=subsidiary.name)
     subsidiary._history_user = actor
     # Its activities and campaigns go with it (cascade).
-    from opportunities.models import Activity, Campaign
-
     search.forget_records(Subsidiary, [subsidiary.pk])
-    for model, kind in ((Activity, search.Kind.ACTIVITY), (Campaign, search.Kind.CAMPAIGN)):
-        search.forget(kind, model.objects.filter(subsidiary=subsidiary).values("pk"))
+    for entry in dependents.records_at_customer():
+        if entry.search_kind is not None:
+            search.forget(
+                entry.search_kind, entry.model.objects.filter(subsidiary=subsidiary).values("pk")
+            )
     subsidiary.delete()
 
 
@@ -849,8 +850,11 @@ def framework_agreement_create(
         global_account=global_account.pk,
         countries=",".join(sorted(c.code for c in countries)),
     )
-    queue_conflict_check(
-        tenant_id=agreement.tenant_id, record_type="framework_agreement", record_id=agreement.pk
+    record_changed.send(
+        sender=type(agreement),
+        tenant_id=agreement.tenant_id,
+        record_type="framework_agreement",
+        record_id=agreement.pk,
     )
     return agreement
 
@@ -877,7 +881,8 @@ def framework_agreement_update(
             changed["countries"] = (old, countries)
     if changed:
         audit(actor, "framework_agreement.update", agreement, fields=",".join(sorted(changed)))
-        queue_conflict_check(
+        record_changed.send(
+            sender=type(agreement),
             tenant_id=agreement.tenant_id,
             record_type="framework_agreement",
             record_id=agreement.pk,

@@ -18,7 +18,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import change_history, forms, relationship_map, scoring, services
+from accounts import change_history, dependents, forms, relationship_map, scoring, services
 from accounts import selectors as account_selectors
 from accounts.matching import find_matches
 from accounts.models import Contact, FrameworkAgreement, GlobalAccount, Subsidiary, Tier
@@ -28,7 +28,6 @@ from gam.exports import csv_response
 from gam.models import Country, User
 from gam.pages import apply_service_errors, get_or_404, paginate, tenant_admin_required
 from gam.tenancy import current_tenant_id, tenant_context
-from opportunities.models import Opportunity
 from teams import selectors as sharing
 from teams.models import TeamMembership, TeamRole
 
@@ -209,7 +208,7 @@ def global_account_detail(request, pk: int):
                 "score_breakdown": scoring.breakdown_rows(
                     criteria, {c.pk: c.account_value for c in criteria}
                 ),
-                "open_conflicts": account.open_conflicts,
+                "open_conflicts": getattr(account, "open_conflicts", None),
                 "conflicts_url": _url_or_none(
                     "conflicts:conflict_list", query=f"?global_account={account.pk}"
                 ),
@@ -298,15 +297,10 @@ def subsidiary_detail(request, pk: int):
         "account": account,
         "can_change": subsidiary.can_change,
         "sees_details": sees_details,
-        # What the sharing model lets the user see of its opportunities (their own at least).
-        # (The bare sharing filter: the list shows none of the credit splits and other rows
-        # that opportunities_visible_to adds.)
-        "opportunities": list(
-            sharing.visible_records(user, Opportunity.objects.filter(subsidiary=subsidiary))
-            .select_related("stage", "owner", "product_line")
-            .order_by("-status", "close_date", "id")[:50]
-        ),
     }
+    # What the layers above show here (the opportunities the user may see of it).
+    for name, section in dependents.CUSTOMER_PAGE_SECTIONS.items():
+        context[name] = section(user, subsidiary)
     if sees_details:
         contacts = list(account_selectors.contacts_of_subsidiary(user, subsidiary))
         tenant = {"tenant_id": subsidiary.tenant_id}

@@ -26,7 +26,8 @@ from django.contrib.auth.models import Permission
 from django.db import connection, models
 
 from accounts.matching import matching_keys
-from accounts.models import AccountPlan, GlobalAccount, Subsidiary, Tier
+from accounts.models import GlobalAccount, Subsidiary, Tier
+from accounts.plans.models import AccountPlan
 from gam.models import Country, ExchangeRate, SearchWord, Tenant, User
 from opportunities.models import (
     FUNNEL_RANK,

@@ -476,15 +476,16 @@ def step_measure(size: int, checks: int) -> dict:
     from accounts.models import Subsidiary
     from gam.models import Tenant
     from gam.tenancy import tenant_context
-    from opportunities import conflicts
-    from opportunities.models import Conflict, Opportunity
+    from opportunities.conflicts import detectors, recording
+    from opportunities.conflicts.models import Conflict
+    from opportunities.models import Opportunity
 
     tenant = Tenant.objects.get(slug=f"bench-{size}")
     result: dict = {"size": size}
     with tenant_context(tenant):
         baseline = _rss_mb()
         started = time.monotonic()
-        pairs = conflicts.duplicate_customer_pairs()
+        pairs = detectors.duplicate_customer_pairs()
         result["detect_seconds"] = round(time.monotonic() - started, 2)
         result["detect_peak_mb"] = round(_rss_mb() - baseline, 1)
         result["duplicate_pairs"] = len(pairs)
@@ -493,13 +494,13 @@ def step_measure(size: int, checks: int) -> dict:
         if os.environ.get("BENCH_SCAN_DETECT_ONLY"):
             return result  # a quick look at the largest size: the duplicate pass only
         started = time.monotonic()
-        run = conflicts.scan_tenant(alert_by_email=False)
+        run = recording.scan_tenant(alert_by_email=False)
         result["scan_seconds"] = round(time.monotonic() - started, 2)
         result["scan_peak_mb"] = round(_rss_mb() - baseline, 1)
         result["conflicts"] = {k: v["found"] for k, v in run.counts.items()}
 
         started = time.monotonic()
-        conflicts.scan_tenant(alert_by_email=False)
+        recording.scan_tenant(alert_by_email=False)
         result["rescan_seconds"] = round(time.monotonic() - started, 2)
         result["rescan_peak_mb"] = round(_rss_mb() - baseline, 1)
 
@@ -525,7 +526,7 @@ def step_measure(size: int, checks: int) -> dict:
                 rng.shuffle(ids)
                 for record_id in ids:
                     t0 = time.perf_counter()
-                    conflicts.check_record(record_type=record_type, record_id=record_id)
+                    recording.check_record(record_type=record_type, record_id=record_id)
                     timings.append((time.perf_counter() - t0) * 1000)
                 timings.sort()
                 result[label + suffix] = {

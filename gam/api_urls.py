@@ -19,9 +19,9 @@ urlpatterns = [
     path("me/", api.MeView.as_view(), name="api_me"),
     *router.urls,
     path("", include("accounts.api_urls")),
-    path("", include("accounts.plan_api_urls")),
+    path("", include("accounts.plans.api_urls")),
     path("", include("teams.api_urls")),
     path("", include("opportunities.api_urls")),
-    path("", include("opportunities.conflict_api_urls")),
+    path("", include("opportunities.conflicts.api_urls")),
     path("", include("reporting.api_urls")),
 ]

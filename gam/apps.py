@@ -1,12 +1,12 @@
 from django.apps import AppConfig
 from django.db.models.signals import m2m_changed, post_migrate
 
+from gam.counts import bump_data_version
+
 
 def _m2m_changed(sender, instance, action, **kwargs) -> None:
     """A many-to-many change (an agreement's countries, ...) changes list counts too."""
     if action in {"post_add", "post_remove", "post_clear"}:
-        from gam.counts import bump_data_version
-
         bump_data_version(getattr(instance, "tenant_id", None))
 
 
@@ -16,11 +16,12 @@ class GamConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from gam import (
+        # These modules read the models, which load after the apps.
+        from gam import (  # noqa: PLC0415
             checks,  # noqa: F401  (registers the system checks)
             search,
         )
-        from gam.rls import post_migrate_apply_rls
+        from gam.rls import post_migrate_apply_rls  # noqa: PLC0415
 
         search.connect()  # search words follow the saves of searchable records
         m2m_changed.connect(_m2m_changed, dispatch_uid="gam_counts_m2m_changed")

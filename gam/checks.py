@@ -9,11 +9,11 @@ from __future__ import annotations
 from django.core import checks
 from django.db import connections
 
+from gam.rls import rls_tables
+
 
 @checks.register(checks.Tags.database)
 def check_app_role_is_bound_by_rls(app_configs=None, databases=None, **kwargs):
-    from gam.rls import rls_tables
-
     messages = []
     for alias in databases or []:
         if alias != "default":

@@ -3,9 +3,6 @@ gam.middleware.UserPreferencesMiddleware)."""
 
 from __future__ import annotations
 
-import zoneinfo
-from functools import lru_cache
-
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -16,21 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gam import services
-
-
-@lru_cache(maxsize=1)
-def time_zone_choices() -> list[tuple[str, str]]:
-    """IANA zones people live in (Europe/Stockholm ...), not the Etc/ and legacy aliases."""
-    zones = sorted(
-        z
-        for z in zoneinfo.available_timezones()
-        if "/" in z and z.split("/", 1)[0] in _REGIONS and not z.startswith("Etc/")
-    )
-    return [("UTC", "UTC"), *((z, z.replace("_", " ")) for z in zones)]
-
-
-_REGIONS = {"Africa", "America", "Antarctica", "Asia", "Atlantic", "Australia", "Europe"}
-_REGIONS |= {"Indian", "Pacific"}
+from gam.timezones import time_zone_choices
 
 
 class ProfileForm(forms.Form):

@@ -11,6 +11,7 @@ from rest_framework import serializers
 
 from gam.drf import TenantSlugRelatedField
 from gam.models import Country, ExchangeRate, Tenant, User
+from gam.timezones import time_zone_choices
 
 
 def upper_case_keys(data, keys: tuple[str, ...]):
@@ -77,8 +78,6 @@ class TimeZoneField(serializers.CharField):
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):
-        from gam.profile_views import time_zone_choices
-
         value = super().to_internal_value(data)
         if value not in {zone for zone, _label in time_zone_choices()}:
             self.fail("unknown", value=value)

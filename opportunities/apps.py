@@ -1,7 +1,7 @@
 from django.apps import AppConfig
 
+from accounts.dependents import CUSTOMER_PAGE_SECTIONS, register_records_at_customer
 from gam.imports import registry
-from gam.imports.signals import import_applied
 from gam.lifecycle import register_demo_seed, register_tenant_purge, tenant_created
 
 
@@ -16,20 +16,18 @@ class OpportunitiesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from accounts.importers import SubsidiaryImporter  # noqa: PLC0415 (after the apps)
-        from opportunities import conflict_seed, importers, seed, tasks  # noqa: PLC0415 (after the apps)
+        from gam.models import SearchWord  # noqa: PLC0415 (after the apps)
+        from opportunities import importers, seed, selectors  # noqa: PLC0415 (after the apps)
         from opportunities.models import Activity, Campaign, Lead, Opportunity  # noqa: PLC0415 (after the apps)
 
         tenant_created.connect(_create_default_stages, dispatch_uid="opportunities_stages")
         # Sales records protect their customer, stage and country: they go before those.
         register_tenant_purge(Opportunity, Activity, Campaign, Lead, layer=2)
         register_demo_seed(seed.seed, layer=2)
-        # Last: the scan reads everything the other steps made.
-        register_demo_seed(conflict_seed.seed, layer=4)
         registry.register(importers.OpportunityImporter)
-        # New or changed customers and opportunities may be duplicate work: the conflict
-        # engine scans the tenant after such an import.
-        for importer in (SubsidiaryImporter, importers.OpportunityImporter):
-            import_applied.connect(
-                tasks.scan_after_import, sender=importer, dispatch_uid="conflicts_after_import"
-            )
+        # At a customer: opportunities are its sales history (they keep it from deletion);
+        # activities and campaigns go with it. All follow it to another account or country.
+        register_records_at_customer(Opportunity, protects=True)
+        register_records_at_customer(Activity, protects=False, search_kind=SearchWord.Kind.ACTIVITY)
+        register_records_at_customer(Campaign, protects=False, search_kind=SearchWord.Kind.CAMPAIGN)
+        CUSTOMER_PAGE_SECTIONS["opportunities"] = selectors.opportunities_at_customer

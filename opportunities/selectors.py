@@ -86,6 +86,17 @@ def opportunities_for_api(user: User) -> QuerySet[Opportunity]:
     )
 
 
+def opportunities_at_customer(user: User, subsidiary: Subsidiary) -> list[Opportunity]:
+    """The customer page's list: what the sharing model lets the user see of the customer's
+    opportunities (their own at least), newest open first. The bare sharing filter: the list
+    shows none of the credit splits and other rows that ``opportunities_visible_to`` adds."""
+    return list(
+        visible_records(user, Opportunity.objects.filter(subsidiary=subsidiary))
+        .select_related("stage", "owner", "product_line")
+        .order_by("-status", "close_date", "id")[:50]
+    )
+
+
 def opportunities_changeable_by(user: User) -> QuerySet[Opportunity]:
     return changeable_records(user, Opportunity.objects.all())
 

@@ -34,8 +34,8 @@ from gam.audit import audit
 from gam.concurrency import save_if_current
 from gam.models import Country, User, current_tenant
 from gam.selectors import exchange_rate_on
+from gam.signals import record_changed
 from opportunities import selectors
-from opportunities.conflict_queue import queue_conflict_check
 from opportunities.models import (
     FUNNEL_RANK,
     Activity,
@@ -309,7 +309,13 @@ def opportunity_create(
 
 
 def _queue_check(record_type: str, record) -> None:
-    queue_conflict_check(tenant_id=record.tenant_id, record_type=record_type, record_id=record.pk)
+    """Announce the change; the conflict engine (a layer up) queues its check on commit."""
+    record_changed.send(
+        sender=type(record),
+        tenant_id=record.tenant_id,
+        record_type=record_type,
+        record_id=record.pk,
+    )
 
 
 @transaction.atomic

@@ -33,20 +33,14 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from accounts.models import GlobalAccount, PlanObjective, Subsidiary
-from accounts.plan_selectors import actions_overdue, next_review_expression, objectives_progress
+from accounts.models import GlobalAccount, Subsidiary
+from accounts.plans.models import PlanObjective
+from accounts.plans.selectors import actions_overdue, next_review_expression, objectives_progress
 from gam.counts import cached_for_tenant, cached_rows
 from gam.models import Country, User
-from opportunities.models import (
-    Activity,
-    Conflict,
-    ConflictStatus,
-    Opportunity,
-    OpportunityStatus,
-    Phase,
-    Stage,
-    funnel_rank,
-)
+from opportunities.conflicts.models import ACTIVE_STATUSES, Conflict
+from opportunities.conflicts.selectors import open_conflicts_at_account
+from opportunities.models import Activity, Opportunity, OpportunityStatus, Phase, Stage, funnel_rank
 from teams.models import TeamMembership
 from teams.selectors import (
     global_accounts_of_team,
@@ -62,7 +56,6 @@ STALLED_AFTER_DAYS = 30
 MANY_OPEN_CONFLICTS = 3
 RECENT_ACTIVITY_ROWS = 10
 DEVIATION_ROWS = 50
-OPEN_CONFLICT_STATUSES = (ConflictStatus.OPEN, ConflictStatus.ACKNOWLEDGED)
 # The funnel of common phases, in order (lost is an exit, not a step).
 FUNNEL = (Phase.QUALIFICATION, Phase.PROPOSAL, Phase.NEGOTIATION, Phase.WON)
 PHASE_ORDER = {phase: i for i, phase in enumerate([*FUNNEL, Phase.LOST])}
@@ -237,13 +230,11 @@ def white_space(user: User, account: GlobalAccount, *, now=None) -> list[str]:
 
 def open_conflicts_count(account: GlobalAccount) -> int:
     """Open and acknowledged conflicts at the account (a count hides which records)."""
-    return Conflict.objects.filter(
-        global_account=account, status__in=OPEN_CONFLICT_STATUSES
-    ).count()
+    return Conflict.objects.filter(global_account=account, status__in=ACTIVE_STATUSES).count()
 
 
 def objective_progress(user: User, account: GlobalAccount) -> list[dict]:
-    """Each plan objective with the amount won towards it (accounts.plan_selectors: won
+    """Each plan objective with the amount won towards it (accounts.plans.selectors: won
     opportunities that the user sees, closing from 1 January of the target date's year up
     to the target date, in the objective's country and product line where it names one).
     Two queries."""
@@ -375,15 +366,6 @@ def my_accounts(user: User, *, today: date | None = None) -> list[dict]:
     Two queries: the memberships with per-account subqueries, the grouped opportunities."""
     today = today or timezone.localdate()
     first, last = _year_bounds(today)
-    conflicts = (
-        Conflict.objects.filter(
-            global_account=OuterRef("global_account"), status__in=OPEN_CONFLICT_STATUSES
-        )
-        .order_by()
-        .values("global_account")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
     actions = (
         actions_overdue(today)
         .filter(plan__global_account=OuterRef("global_account"))
@@ -397,7 +379,7 @@ def my_accounts(user: User, *, today: date | None = None) -> list[dict]:
         .select_related("global_account", "global_account__tier", "country")
         .annotate(
             next_review=next_review_expression("global_account"),
-            open_conflicts=Coalesce(Subquery(conflicts, output_field=IntegerField()), 0),
+            open_conflicts=open_conflicts_at_account("global_account"),
             overdue_actions=Coalesce(Subquery(actions, output_field=IntegerField()), 0),
         )
         .order_by("global_account__name")
@@ -640,20 +622,13 @@ def accounts_with_deviations(user: User, *, today: date | None = None, now=None)
         .annotate(n=Count("*"))
         .values("n")
     )
-    conflicts = (
-        Conflict.objects.filter(global_account=OuterRef("pk"), status__in=OPEN_CONFLICT_STATUSES)
-        .order_by()
-        .values("global_account")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
     return (
         global_accounts_of_team(user)
         .select_related("tier", "manager")
         .annotate(
             next_review=next_review_expression(),
             stalled=Coalesce(Subquery(stalled, output_field=IntegerField()), Value(0)),
-            open_conflicts=Coalesce(Subquery(conflicts, output_field=IntegerField()), Value(0)),
+            open_conflicts=open_conflicts_at_account(),
         )
         .filter(
             Q(next_review__lt=today) | Q(stalled__gt=0) | Q(open_conflicts__gte=MANY_OPEN_CONFLICTS)

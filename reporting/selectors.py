@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.db.models import Count, Q, Sum
 
 from gam.models import User
-from opportunities.models import Conflict, ConflictStatus, Notification, Opportunity
+from opportunities.conflicts.models import ACTIVE_STATUSES, Conflict, Notification
+from opportunities.models import Opportunity
 from teams.models import TeamMembership
 
 
@@ -23,7 +24,7 @@ def home_summary(user: User) -> dict:
         "open_opportunities": pipeline["count"] or 0,
         "open_amount": pipeline["amount"] or 0,
         "open_conflicts": Conflict.objects.filter(
-            Q(assignee=user), status__in=[ConflictStatus.OPEN, ConflictStatus.ACKNOWLEDGED]
+            Q(assignee=user), status__in=ACTIVE_STATUSES
         ).count(),
         "unread_notifications": Notification.objects.filter(user=user, read_at=None).count(),
     }

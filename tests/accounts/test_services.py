@@ -15,15 +15,18 @@ from accounts import services
 from accounts.models import Contact, GlobalAccount, Subsidiary
 from gam.drf import TenantPrimaryKeyRelatedField, TenantSlugRelatedField
 from gam.models import AuditLogEntry
+from opportunities.conflicts import receivers as conflict_receivers
 from teams import serializers as team_serializers
 
 
 @pytest.fixture
 def queued(monkeypatch):
-    """The conflict checks the services queue: (record_type, record_id), after commit."""
+    """The conflict checks the services queue: (record_type, record_id), after commit. The
+    services announce the change (gam.signals.record_changed); the conflict engine's receiver
+    queues the check."""
     calls = []
     monkeypatch.setattr(
-        services,
+        conflict_receivers,
         "queue_conflict_check",
         lambda *, tenant_id, record_type, record_id: calls.append((record_type, record_id)),
     )

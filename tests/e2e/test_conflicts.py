@@ -8,10 +8,10 @@ from decimal import Decimal
 import pytest
 
 from gam.tenancy import tenant_context
-from opportunities.models import Conflict, Notification, ScanRun
+from opportunities.conflicts.models import Conflict, Notification, ScanRun
 from opportunities.services import stages_create_defaults
 from tests import factories as f
-from tests.opportunities.conflict_world import make_conflict
+from tests.conflicts.conflict_world import make_conflict
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -115,7 +115,7 @@ def test_a_page_list_count_follows_a_write(world, web):
 
 def test_a_scan_s_raw_inserts_renew_the_unread_notification_count(world, web, in_tenant):
     """Conflicts and notifications are written with raw SQL: the recorder bumps the version."""
-    from opportunities import conflicts
+    from opportunities.conflicts import recording
 
     client = web(world.admin)
 
@@ -131,7 +131,7 @@ def test_a_scan_s_raw_inserts_renew_the_unread_notification_count(world, web, in
     assert unread() == 0
     assert unread() == 0  # now from the cache
     with in_tenant(world.acme):
-        conflicts.scan_tenant(alert_by_email=False)
+        recording.scan_tenant(alert_by_email=False)
     assert unread() >= 1
 
 

@@ -16,7 +16,7 @@ from gam.imports.fields import Field
 from gam.imports.signals import import_applied
 from gam.models import ImportJob
 from gam.tenancy import tenant_context
-from opportunities import tasks as opportunity_tasks
+from opportunities.conflicts import tasks as opportunity_tasks
 from opportunities.importers import OpportunityImporter
 from tests.gam.test_imports import csv_bytes
 

@@ -1,6 +1,6 @@
 """The import task on a real Celery worker (Redis broker, the test database): the page's
 dry run and apply run in the worker, the job's progress is polled like the page does, and
-the rows land once. Uses the worker fixture of tests/opportunities/test_conflicts_worker.py."""
+the rows land once. Uses the worker fixture of tests/conflicts/test_conflicts_worker.py."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from gam.imports import services
 from gam.models import ImportJob
 from gam.tenancy import tenant_context
 from tests import factories as f
+from tests.conflicts.test_conflicts_worker import celery_worker, wait_for  # noqa: F401
 from tests.gam.test_imports import csv_bytes
-from tests.opportunities.test_conflicts_worker import celery_worker, wait_for  # noqa: F401
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 

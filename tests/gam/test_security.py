@@ -10,6 +10,7 @@ import pytest
 from django.conf import settings
 from django.core import checks
 from django.core.cache import cache
+from django.template.utils import get_app_template_dirs
 from django.test import override_settings
 
 from gam.models import User
@@ -139,7 +140,16 @@ def test_api_docs_relax_only_their_styles(world, client):
     assert "SwaggerUIBundle" in script.content.decode()
 
 
-_TEMPLATE_DIRS = [Path(settings.BASE_DIR) / "templates"]
+# The project's templates and those of its own apps (accounts/plans/templates, ...); not the
+# installed packages'.
+_TEMPLATE_DIRS = [
+    Path(settings.BASE_DIR) / "templates",
+    *(
+        directory
+        for directory in get_app_template_dirs("templates")
+        if directory.is_relative_to(settings.BASE_DIR) and "site-packages" not in directory.parts
+    ),
+]
 # What a CSP without 'unsafe-inline' blocks: inline scripts, event-handler attributes,
 # javascript: URLs and style attributes / elements.
 _BLOCKED = [

@@ -28,10 +28,11 @@ from types import SimpleNamespace
 import pytest
 from django.utils import timezone
 
-from accounts.models import AccountPlan, PlanReview
+from accounts.plans.models import AccountPlan, PlanReview
 from gam.selectors import exchange_rate_on
 from gam.tenancy import tenant_context
-from opportunities.models import Activity, Conflict, Opportunity, StageChange
+from opportunities.conflicts.models import Conflict
+from opportunities.models import Activity, Opportunity, StageChange
 from opportunities.services import stage_summaries_refresh
 from tests import factories as f
 

@@ -7,7 +7,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from accounts.models import PlanAction, PlanObjective
+from accounts.plans.models import PlanAction, PlanObjective
 from gam.tenancy import tenant_context
 from reporting import figures
 from tests import factories as f
@@ -222,7 +222,7 @@ def test_accounts_with_deviations(dash):
     quiet = f.GlobalAccountFactory(tenant=dash.acme, name="Quiet Oy")
     noisy = f.GlobalAccountFactory(tenant=dash.acme, name="Noisy SpA")
     with tenant_context(dash.acme):
-        from opportunities.models import Conflict
+        from opportunities.conflicts.models import Conflict
 
         for i in range(3):
             Conflict.objects.create(kind="duplicate_customer", key=f"n{i}", global_account=noisy)

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from django.db.backends.postgresql import base
 
+from gam.context import current_tenant_id_or_none
+
 SETTING = "gam.tenant_id"
 
 _UNKNOWN = object()  # a rollback may have undone what we set
@@ -41,12 +43,6 @@ class TenantSettingState:
         if in_transaction and self.local is not _NOT_SET:
             return self.local
         return self.session
-
-
-def current_tenant_id_or_none():
-    from gam.tenancy import current_tenant_id_or_none as current
-
-    return current()
 
 
 def sync_tenant_setting(connection) -> None:

@@ -24,7 +24,7 @@ from accounts.models import Subsidiary
 from accounts.services import subsidiary_create
 from gam.models import Country, Tenant, User
 from gam.tenancy import tenant_context
-from opportunities.models import Conflict, ConflictStatus
+from opportunities.conflicts.models import Conflict, ConflictStatus
 from tests.data.group_discovery import Record, load_records
 from tests.data.group_discovery.evaluate import KINDS, Report, evaluate
 
