@@ -111,6 +111,11 @@ class ImportJobSerializer(serializers.ModelSerializer):
         help_text="While an apply writes (in one transaction): the rows written so far; "
         "null otherwise."
     )
+    followups = serializers.SerializerMethodField(
+        help_text="After an apply: what the scans found since (likely duplicate customers, "
+        "unlinked groups, parallel opportunities), each with its count and the page to review "
+        "them; pending while the scan runs."
+    )
     preview = serializers.SerializerMethodField(
         help_text=f"What each row does, first {PREVIEW_ROWS} rows; errors has every bad row."
     )
@@ -133,6 +138,7 @@ class ImportJobSerializer(serializers.ModelSerializer):
             "summary",
             "errors",
             "preview",
+            "followups",
             "message",
             "created_at",
             "finished_at",
@@ -145,13 +151,21 @@ class ImportJobSerializer(serializers.ModelSerializer):
     def get_written_rows(self, job) -> int | None:
         return progress.rows_written(job)
 
+    def get_followups(self, job) -> list[dict]:
+        request = self.context.get("request")
+        return registry.followups(job, request.user) if request is not None else []
+
     def get_preview(self, job) -> list[dict]:
         return job.preview[:PREVIEW_ROWS]
 
 
 class ImportJobListSerializer(ImportJobSerializer):
     class Meta(ImportJobSerializer.Meta):
-        fields = [f for f in ImportJobSerializer.Meta.fields if f not in ("errors", "preview")]
+        fields = [
+            f
+            for f in ImportJobSerializer.Meta.fields
+            if f not in ("errors", "preview", "followups")
+        ]
         read_only_fields = fields
 
 
@@ -201,7 +215,10 @@ class ImportJobViewSet(
             )
         except DjangoValidationError as exc:
             raise DRFValidationError(exc.message_dict) from exc
-        return Response(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+        return Response(
+            ImportJobSerializer(job, context={"request": request}).data,
+            status=status.HTTP_202_ACCEPTED,
+        )
 
     @extend_schema(request=ImportApplySerializer, responses={202: ImportJobSerializer})
     @action(detail=True, methods=["post"], parser_classes=[JSONParser, MultiPartParser, FormParser])
@@ -217,4 +234,7 @@ class ImportJobViewSet(
             )
         except DjangoValidationError as exc:
             raise DRFValidationError(exc.message_dict) from exc
-        return Response(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+        return Response(
+            ImportJobSerializer(job, context={"request": request}).data,
+            status=status.HTTP_202_ACCEPTED,
+        )

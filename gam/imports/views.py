@@ -118,6 +118,7 @@ def job_detail(request, pk: int):
             "page": page,
             "show": show,
             "columns": _known_columns(job.kind),
+            "followups": registry.followups(job, request.user),
             **_status_context(job),
         },
     )

@@ -58,3 +58,23 @@ def test_apply_refuses_when_the_data_changed_since_the_preview(world, run_import
     with tenant_context(world.acme):
         assert Subsidiary.objects.count() == before + 1
         assert Subsidiary.objects.filter(name="Late Arrival AB").count() == 1
+
+
+def test_the_summary_says_what_the_scan_after_the_import_found(world, run_import, apply_job, api):
+    data = csv_bytes(
+        ["name", "country", "website"],
+        [["Kobalt Systems AB", "SE", "kobalt.example"], ["Kobalt Systems GmbH", "DE", ""],
+         ["Kobalt Systems SARL", "FR", "kobalt.example"]],
+    )  # fmt: skip
+    job = apply_job(run_import(world.admin, "subsidiaries", data))
+    assert job.status == "done"
+    body = api(world.admin).get(f"/api/v1/imports/{job.pk}/").json()
+    found = {item["label"]: item for item in body["followups"]}
+    assert not any(item["pending"] for item in found.values())
+    found_total = sum(item["count"] for item in found.values())
+    assert found_total >= 1, found
+    assert found["Duplicate customer"]["url"] == "/conflicts/?kind=duplicate_customer"
+    page = api(world.admin)
+    page.force_login(world.admin)
+    html = page.get(f"/import/{job.pk}/").content.decode()
+    assert "Found after the import" in html and "?kind=duplicate_customer" in html
