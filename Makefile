@@ -3,13 +3,22 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?= -n auto
 
-.PHONY: run test lint format bench services clean
+.PHONY: run test lint format bench services clean lock
 
-$(VENV)/.installed: pyproject.toml
+# Exactly the locked versions, checked by hash (requirements-dev.lock: make lock).
+$(VENV)/.installed: pyproject.toml requirements-dev.lock
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e ".[dev]"
+	$(PY) -m pip install -q --require-hashes --no-deps -r requirements-dev.lock
 	touch $@
+
+# Re-resolve the dependencies of pyproject.toml into the two lock files with hashes:
+# requirements.lock (the Docker image) and requirements-dev.lock (make run/test, CI).
+LOCK_ARGS := --quiet --generate-hashes --strip-extras --allow-unsafe --no-emit-find-links \
+	--no-emit-index-url --no-emit-trusted-host
+lock: $(VENV)/.installed
+	$(VENV)/bin/pip-compile $(LOCK_ARGS) --upgrade -o requirements.lock pyproject.toml
+	$(VENV)/bin/pip-compile $(LOCK_ARGS) --upgrade --extra dev -o requirements-dev.lock pyproject.toml
 
 # The embedded default: SQLite file, Celery eager, demo tenant, served on 127.0.0.1:8000.
 run: $(VENV)/.installed

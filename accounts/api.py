@@ -37,6 +37,7 @@ from accounts.serializers import (
     FrameworkAgreementSerializer,
     GlobalAccountSerializer,
     RelationshipSerializer,
+    ScoreBreakdownSerializer,
     SelectionCriterionSerializer,
     SubsidiarySerializer,
     TierOverrideSerializer,
@@ -46,6 +47,7 @@ from accounts.serializers import (
 from accounts.warnings import duplicate_warnings
 from gam.concurrency import StaleVersion, version_from_if_match
 from gam.drf import IdsFirstPaginationMixin, IsTenantAdminOrReadOnly, TenantScopedAPIMixin
+from teams.selectors import can_change_account, can_change_subsidiary
 
 
 class StaleVersionConflict(exceptions.APIException):
@@ -158,7 +160,7 @@ class GlobalAccountViewSet(IdsFirstPaginationMixin, ServiceViewSet):
         return account
 
     def _fresh(self, account):
-        return selectors.global_account_for(self.request.user, account.pk)
+        return selectors.access_global_account(self.request.user, account.pk)
 
     def perform_create(self, serializer):
         if not self.request.user.is_tenant_admin:
@@ -183,7 +185,7 @@ class GlobalAccountViewSet(IdsFirstPaginationMixin, ServiceViewSet):
 
     @extend_schema(
         request=CriterionScoresSerializer,
-        responses={200: None},
+        responses={200: ScoreBreakdownSerializer},
         description="The score breakdown per criterion (the team and tenant admin); PUT "
         "sets values (the GAM, a tenant admin) and returns the new breakdown.",
     )
@@ -253,7 +255,7 @@ class SubsidiaryViewSet(IdsFirstPaginationMixin, ServiceViewSet):
     def perform_create(self, serializer):
         data, _version = serializer.service_arguments()
         subsidiary = self._call(services.subsidiary_create, **data)
-        serializer.instance = self._saved = selectors.subsidiary_for(
+        serializer.instance = self._saved = selectors.access_subsidiary(
             self.request.user, subsidiary.pk
         )
 
@@ -265,7 +267,7 @@ class SubsidiaryViewSet(IdsFirstPaginationMixin, ServiceViewSet):
             expected_version=self.expected_version(version),
             **data,
         )
-        serializer.instance = self._saved = selectors.subsidiary_for(
+        serializer.instance = self._saved = selectors.access_subsidiary(
             self.request.user, subsidiary.pk
         )
         self._keys_changed = bool(set(data) & self.MATCHING_FIELDS)
@@ -312,6 +314,13 @@ class ContactViewSet(ServiceViewSet):
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
+        # Subsidiaries are visible to everyone in the tenant: adding a contact at one the user
+        # may not change is a refused action (403).
+        if not can_change_subsidiary(self.request.user, data["subsidiary"]):
+            raise _forbidden(
+                f"You may not add contacts at “{data['subsidiary'].name}”: that takes someone "
+                "who may change this subsidiary."
+            )
         serializer.instance = self._call(services.contact_create, **data)
 
     def perform_update(self, serializer):
@@ -405,6 +414,14 @@ class FrameworkAgreementViewSet(ServiceViewSet):
         return self.visible_queryset().get(pk=agreement.pk)
 
     def perform_create(self, serializer):
+        # The account is visible to everyone in the tenant: making its agreements without the
+        # right is a refused action (403); the service's field error stays for the pages.
+        account = serializer.validated_data["global_account"]
+        if not can_change_account(self.request.user, account):
+            raise _forbidden(
+                f"Only the global account manager of “{account.name}” or a tenant admin may "
+                "make its framework agreements."
+            )
         agreement = self._call(services.framework_agreement_create, **serializer.validated_data)
         serializer.instance = self._fresh(agreement)
 

@@ -7,11 +7,19 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Q
 from django.utils import timezone
-from rest_framework.exceptions import ValidationError
 
 from accounts import selectors
-from accounts.models import Contact, FrameworkAgreement, GlobalAccount, Relationship, Subsidiary
+from accounts.models import (
+    Contact,
+    FrameworkAgreement,
+    GlobalAccount,
+    Relationship,
+    Subsidiary,
+    Tier,
+)
 from gam import search
+from gam.filters import TenantIdFilter
+from gam.models import User
 
 
 class CountryCodeFilter(django_filters.CharFilter):
@@ -24,23 +32,22 @@ class CountryCodeFilter(django_filters.CharFilter):
         return qs.filter(**{self.field_name: value.strip().upper()}) if value else qs
 
 
-class IdOrNoneFilter(django_filters.CharFilter):
-    """``?global_account=12`` or ``?global_account=none`` (not set); junk is 400."""
+def _id(model, field_name: str | None = None, *, allow_none: bool = False) -> TenantIdFilter:
+    """``?x=12`` (``?x=none`` with ``allow_none``): an id of the tenant's ``model``; a foreign
+    or unknown one is 400."""
+    kwargs = {"field_name": field_name} if field_name else {}
+    return TenantIdFilter(choices=model.objects.all, allow_none=allow_none, **kwargs)
 
-    def filter(self, qs, value):
-        if not value:
-            return qs
-        if value.lower() == "none":
-            return qs.filter(**{f"{self.field_name}__isnull": True})
-        if not value.isdigit():
-            raise ValidationError({self.field_name: ["Give an id or 'none'."]})
-        return qs.filter(**{f"{self.field_name}_id": int(value)})
+
+def _user(field_name: str | None = None, *, allow_none: bool = False) -> TenantIdFilter:
+    kwargs = {"field_name": field_name} if field_name else {}
+    return TenantIdFilter(choices=User.in_tenant.all, allow_none=allow_none, **kwargs)
 
 
 class GlobalAccountFilter(django_filters.FilterSet):
     search = django_filters.CharFilter(method="filter_search")
-    tier = IdOrNoneFilter(field_name="tier")
-    manager = IdOrNoneFilter(field_name="manager")
+    tier = _id(Tier, allow_none=True)
+    manager = _user(allow_none=True)
     country = django_filters.CharFilter(
         method="filter_country",
         help_text=("ISO code: the headquarters or a subsidiary is in that country."),
@@ -61,9 +68,9 @@ class GlobalAccountFilter(django_filters.FilterSet):
 
 
 class SubsidiaryFilter(django_filters.FilterSet):
-    global_account = IdOrNoneFilter(field_name="global_account")
+    global_account = _id(GlobalAccount, allow_none=True)
     country = CountryCodeFilter()
-    owner = IdOrNoneFilter(field_name="owner")
+    owner = _user(allow_none=True)
     search = django_filters.CharFilter(
         method="filter_search",
         help_text="Beginnings of words of the name, any case and accents ('nord ab').",
@@ -81,8 +88,8 @@ class SubsidiaryFilter(django_filters.FilterSet):
 
 
 class ContactFilter(django_filters.FilterSet):
-    subsidiary = django_filters.NumberFilter()
-    global_account = django_filters.NumberFilter(field_name="subsidiary__global_account")
+    subsidiary = _id(Subsidiary)
+    global_account = _id(GlobalAccount, "subsidiary__global_account")
     country = CountryCodeFilter(field_name="subsidiary__country__code")
     buying_role = django_filters.ChoiceFilter(choices=Contact.BuyingRole.choices)
     attitude = django_filters.ChoiceFilter(choices=Contact.Attitude.choices)
@@ -99,9 +106,9 @@ class ContactFilter(django_filters.FilterSet):
 
 
 class RelationshipFilter(django_filters.FilterSet):
-    user = django_filters.NumberFilter()
-    contact = django_filters.NumberFilter()
-    global_account = django_filters.NumberFilter(field_name="contact__subsidiary__global_account")
+    user = _user()
+    contact = _id(Contact)
+    global_account = _id(GlobalAccount, "contact__subsidiary__global_account")
 
     class Meta:
         model = Relationship
@@ -109,7 +116,7 @@ class RelationshipFilter(django_filters.FilterSet):
 
 
 class FrameworkAgreementFilter(django_filters.FilterSet):
-    global_account = django_filters.NumberFilter()
+    global_account = _id(GlobalAccount)
     country = CountryCodeFilter(field_name="countries__code")
     active = django_filters.BooleanFilter(method="filter_active", help_text="In force today.")
     search = django_filters.CharFilter(field_name="name", lookup_expr="icontains")

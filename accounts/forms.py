@@ -168,13 +168,25 @@ class SubsidiaryForm(VersionedForm):
             "owner": _("Empty when you create it: you."),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, account_locked: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["country"].queryset = _countries()
         self.fields["global_account"].queryset = GlobalAccount.objects.order_by("name")
         self.fields["owner"].queryset = _users()
         if self.instance.pk:
             self.fields["owner"].help_text = ""
+        if account_locked:
+            # Whoever may not take the subsidiary out of its account (a local account
+            # manager) still edits the rest; the account stays as it is.
+            field = self.fields["global_account"]
+            field.disabled = True
+            field.help_text = _("Only its global account manager may move it to another account.")
+
+    def account_tampered(self, data) -> bool:
+        """A locked account field posted with another value: not what the page sent."""
+        if not self.fields["global_account"].disabled or "global_account" not in data:
+            return False
+        return data["global_account"] != str(self.instance.global_account_id or "")
 
     def changes(self) -> dict:
         data = super().changes()

@@ -46,7 +46,6 @@ from django.db.models import (
     Window,
 )
 from django.db.models.functions import Coalesce, RowNumber
-from django.http import Http404
 
 from accounts.models import (
     Contact,
@@ -58,6 +57,7 @@ from accounts.models import (
     Subsidiary,
     Tier,
 )
+from gam.access import get_visible
 from gam.models import Country, User
 from gam.search import Kind as SearchKind
 from gam.search import search as word_search
@@ -134,13 +134,10 @@ def global_accounts_for_list(user: User) -> QuerySet[GlobalAccount]:
     )
 
 
-def global_account_for(user: User, pk) -> GlobalAccount:
+def access_global_account(user: User, pk) -> GlobalAccount:
     """The account (annotated as in ``global_accounts_for_list``) or 404: missing and
     another tenant's look the same."""
-    try:
-        return global_accounts_for_list(user).get(pk=int(pk))
-    except (GlobalAccount.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404 from exc
+    return get_visible(global_accounts_for_list(user), pk)
 
 
 # Figures about an account that the layers above add to its page, by name: a function that
@@ -149,8 +146,8 @@ def global_account_for(user: User, pk) -> GlobalAccount:
 ACCOUNT_PAGE_FIGURES: dict[str, Callable[[], Expression]] = {}
 
 
-def global_account_for_page(user: User, pk) -> GlobalAccount:
-    """The account for its own page, in one query: as ``global_account_for``, plus
+def access_global_account_for_page(user: User, pk) -> GlobalAccount:
+    """The account for its own page, in one query: as ``access_global_account``, plus
     ``can_manage`` (the user manages its team) and the figures of ``ACCOUNT_PAGE_FIGURES``
     (``open_conflicts``: open and acknowledged conflicts at it, a count that hides which
     records)."""
@@ -161,10 +158,7 @@ def global_account_for_page(user: User, pk) -> GlobalAccount:
     )
     figures = {name: figure() for name, figure in ACCOUNT_PAGE_FIGURES.items()}
     qs = global_accounts_for_list(user).select_related("tier_override_by")
-    try:
-        return qs.annotate(can_manage=manage, **figures).get(pk=int(pk))
-    except (GlobalAccount.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404 from exc
+    return get_visible(qs.annotate(can_manage=manage, **figures), pk)
 
 
 def global_accounts_filter(
@@ -247,15 +241,12 @@ def subsidiaries_for_api(user: User) -> QuerySet[Subsidiary]:
     )
 
 
-def subsidiary_for(user: User, pk) -> Subsidiary:
-    try:
-        return subsidiaries_for_list(user).get(pk=int(pk))
-    except (Subsidiary.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404 from exc
+def access_subsidiary(user: User, pk) -> Subsidiary:
+    return get_visible(subsidiaries_for_list(user), pk)
 
 
-def subsidiary_for_page(user: User, pk) -> Subsidiary:
-    """The subsidiary for its own page, in one query: as ``subsidiary_for``, with its
+def access_subsidiary_for_page(user: User, pk) -> Subsidiary:
+    """The subsidiary for its own page, in one query: as ``access_subsidiary``, with its
     account's tier, plus ``sees_details`` (the rule of ``can_see_contacts_of``)."""
     if user.is_tenant_admin:
         sees = Value(True, output_field=BooleanFieldType())
@@ -266,10 +257,7 @@ def subsidiary_for_page(user: User, pk) -> Subsidiary:
             output_field=BooleanFieldType(),
         )
     qs = subsidiaries_for_list(user).select_related("global_account__tier")
-    try:
-        return qs.annotate(sees_details=sees).get(pk=int(pk))
-    except (Subsidiary.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404 from exc
+    return get_visible(qs.annotate(sees_details=sees), pk)
 
 
 def may_place_subsidiary(user: User, account: GlobalAccount | None, country: Country) -> bool:
@@ -288,6 +276,16 @@ def may_place_subsidiary(user: User, account: GlobalAccount | None, country: Cou
     ).exists()
 
 
+def may_take_out_of_account(user: User, account: GlobalAccount | None) -> bool:
+    """Whether ``user`` may move a subsidiary out of ``account`` (to no account or another
+    one): that takes the right to change the account (its GAM, a tenant admin). A local
+    account manager or the subsidiary's owner changes the subsidiary, not where it belongs:
+    the account's GAM would lose sight of its opportunities, contacts and activities."""
+    if account is None or user.is_tenant_admin:
+        return True
+    return global_accounts_changeable_by(user).filter(pk=account.pk).exists()
+
+
 def subsidiaries_by_country(
     user: User,
     account: GlobalAccount,
@@ -297,7 +295,7 @@ def subsidiaries_by_country(
 ) -> list[tuple[Country, list]]:
     """The account's subsidiaries grouped by country (by country name), each with
     ``can_change``; each country carries ``subsidiary_count``, the number of the account's
-    subsidiaries there. ``account`` comes from ``global_account_for`` (with ``can_change``),
+    subsidiaries there. ``account`` comes from ``access_global_account`` (with ``can_change``),
     ``team`` is its memberships. With ``per_country``, only the first that many (by name) of
     each country are fetched: an account with a thousand subsidiaries in fifty countries
     renders in constant time, and the count still says how many there are. One query."""
@@ -498,3 +496,18 @@ def framework_agreements_of_account(
     user: User, account: GlobalAccount
 ) -> QuerySet[FrameworkAgreement]:
     return framework_agreements_visible_to(user).filter(global_account=account)
+
+
+def access_contact(user: User, pk) -> Contact:
+    """The contact (with its subsidiary and account) or 404."""
+    return get_visible(contacts_visible_to(user).select_related("subsidiary__global_account"), pk)
+
+
+def access_framework_agreement(user: User, pk) -> FrameworkAgreement:
+    return get_visible(framework_agreements_visible_to(user), pk)
+
+
+def access_relationship(user: User, pk) -> Relationship:
+    return get_visible(
+        relationships_visible_to(user).select_related("contact__subsidiary", "user"), pk
+    )

@@ -18,7 +18,8 @@ from accounts.models import (
     Subsidiary,
     Tier,
 )
-from gam.drf import TenantPrimaryKeyRelatedField, TenantSlugRelatedField
+from accounts.selectors import contacts_visible_to
+from gam.drf import TenantPrimaryKeyRelatedField, TenantSlugRelatedField, warnings_field
 from gam.models import Country, User
 
 
@@ -102,6 +103,8 @@ class GlobalAccountSerializer(VersionedSerializerMixin, serializers.ModelSeriali
     can_change = serializers.BooleanField(read_only=True)
     version = serializers.IntegerField(required=False, min_value=1)
 
+    optional_in_response = DETAIL_FIELDS  # for the schema (gam/schema.py)
+
     class Meta:
         model = GlobalAccount
         fields = [
@@ -164,6 +167,30 @@ class TierOverrideSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
 
 
+class CriterionBreakdownSerializer(serializers.Serializer):
+    """One criterion's share of the score (documents ``score_breakdown_data``)."""
+
+    criterion = serializers.IntegerField()
+    name = serializers.CharField()
+    kind = serializers.ChoiceField(choices=SelectionCriterion.Kind.choices)
+    scale_max = serializers.DecimalField(max_digits=18, decimal_places=2, allow_null=True)
+    value = serializers.DecimalField(max_digits=18, decimal_places=2, allow_null=True)
+    weight = serializers.DecimalField(max_digits=18, decimal_places=2)
+    points = serializers.DecimalField(max_digits=18, decimal_places=2)
+    weighted = serializers.DecimalField(max_digits=18, decimal_places=2)
+
+
+class ScoreBreakdownSerializer(serializers.Serializer):
+    """The answer of ``global-accounts/{id}/criterion-scores/`` (built by
+    ``score_breakdown_data``; this class documents it)."""
+
+    global_account = serializers.IntegerField()
+    score = serializers.DecimalField(max_digits=7, decimal_places=2)
+    tier = serializers.IntegerField(allow_null=True)
+    tier_override = serializers.BooleanField()
+    criteria = CriterionBreakdownSerializer(many=True)
+
+
 def score_breakdown_data(account, rows) -> dict:
     return {
         "global_account": account.pk,
@@ -202,6 +229,9 @@ class SubsidiarySerializer(VersionedSerializerMixin, serializers.ModelSerializer
     manager = serializers.SerializerMethodField(help_text="The GAM of its global account.")
     can_change = serializers.BooleanField(read_only=True)
     version = serializers.IntegerField(required=False, min_value=1)
+    warnings = warnings_field()
+
+    optional_in_response = ("warnings",)  # for the schema (gam/schema.py)
 
     class Meta:
         model = Subsidiary
@@ -218,6 +248,7 @@ class SubsidiarySerializer(VersionedSerializerMixin, serializers.ModelSerializer
             "can_change",
             "created_at",
             "version",
+            "warnings",
         ]
         read_only_fields = ["created_at"]
 
@@ -251,6 +282,12 @@ class ContactSerializer(serializers.ModelSerializer):
             "country",
         ]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None and request.user.is_authenticated:
+            self.fields["reports_to"].queryset = contacts_visible_to(request.user)
+
     def get_global_account(self, contact) -> int | None:
         return contact.subsidiary.global_account_id
 
@@ -267,6 +304,12 @@ class RelationshipSerializer(serializers.ModelSerializer):
         fields = ["id", "user", "contact", "strength", "last_contact"]
         # One per (user, contact): a second POST updates it (relationship_set).
         validators: list = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None and request.user.is_authenticated:
+            self.fields["contact"].queryset = contacts_visible_to(request.user)
 
 
 # --- framework agreements -------------------------------------------------------------------
@@ -291,6 +334,8 @@ class FrameworkAgreementSerializer(serializers.ModelSerializer):
             "valid_until",
             "active",
         ]
+        # The service takes it on create (the model's default of 0 is not a guess to make).
+        extra_kwargs = {"discount_percent": {"required": True}}
 
     def get_active(self, agreement) -> bool:
         return agreement.is_active_on(self.context["today"])

@@ -36,7 +36,7 @@ from accounts.models import (
 )
 from gam import search
 from gam.audit import audit
-from gam.concurrency import save_if_current
+from gam.concurrency import lock_current, save_if_current
 from gam.models import Country, User
 from gam.signals import record_changed
 from teams.selectors import can_change_account, can_change_subsidiary
@@ -198,6 +198,7 @@ def global_account_update(
     """Change fields of a global account (its GAM or a tenant admin). A tier set by hand
     becomes a manual override by ``actor`` (``tier_override_reason`` says why). A stale
     ``expected_version`` raises ``gam.concurrency.StaleVersion`` and nothing is saved."""
+    lock_current(account)
     _require(
         can_change_account(actor, account),
         _("Only the global account manager or a tenant admin may change this account."),
@@ -260,6 +261,7 @@ def tier_override_set(
 ) -> GlobalAccount:
     """Put the account in ``tier`` by hand (None: no tier), whatever its score, recording
     who and why. Stays until ``tier_override_clear``."""
+    lock_current(account)
     _require(
         can_change_account(actor, account),
         _("Only the global account manager or a tenant admin may change the tier."),
@@ -329,6 +331,7 @@ def criterion_scores_set(
     """Set the account's values on selection criteria (criterion id -> value; None removes
     a value), then recompute its score and, unless overridden, its tier. Manual criteria
     take 1..5; numeric ones any number (scaled against the criterion's ``scale_max``)."""
+    lock_current(account)
     _require(
         can_change_account(actor, account),
         _("Only the global account manager or a tenant admin may assess this account."),
@@ -503,11 +506,14 @@ def subsidiary_update(
 ) -> Subsidiary:
     """Change a subsidiary (whoever may change it: see the sharing model). Moving it to
     another global account or country needs the right to place it there as well."""
+    lock_current(subsidiary)
     _require(
         can_change_subsidiary(actor, subsidiary),
         _("You may see this subsidiary but not change it."),
     )
     changed = _set_fields(subsidiary, fields, SUBSIDIARY_FIELDS, "subsidiary")
+    if "global_account" in changed:
+        _require_move(actor, subsidiary, *changed["global_account"])
     placement_changed = bool({"global_account", "country"} & set(changed))
     _validate_subsidiary(actor, subsidiary, placement_changed=placement_changed)
     subsidiary._history_user = actor
@@ -535,6 +541,33 @@ def subsidiary_update(
             record_id=subsidiary.pk,
         )
     return subsidiary
+
+
+def _require_move(
+    actor: User,
+    subsidiary: Subsidiary,
+    leaves: GlobalAccount | None,
+    joins: GlobalAccount | None,
+) -> None:
+    """A move between accounts is decided on both ends: the right to change the account it
+    leaves and the right to place it in the one it joins (403: the subsidiary is visible)."""
+    if leaves is not None:
+        _require(
+            account_selectors.may_take_out_of_account(actor, leaves),
+            _(
+                "Only the global account manager of “%(account)s” (%(manager)s) or a tenant "
+                "admin may move its subsidiaries to another account."
+            )
+            % {
+                "account": leaves.name,
+                "manager": leaves.manager.display_name if leaves.manager_id else _("not yet named"),
+            },
+        )
+    if joins is not None and getattr(joins, "tenant_id", None) == subsidiary.tenant_id:
+        _require(
+            account_selectors.may_place_subsidiary(actor, joins, subsidiary.country),
+            _placement_message(joins, subsidiary.country),
+        )
 
 
 def _sync_records_of(subsidiary: Subsidiary) -> None:
@@ -676,6 +709,7 @@ def contact_create(*, actor: User, subsidiary: Subsidiary, **fields) -> Contact:
 
 @transaction.atomic
 def contact_update(*, actor: User, contact: Contact, **fields) -> Contact:
+    lock_current(contact)
     _require(
         account_selectors.can_change_contact(actor, contact),
         _("You may see this contact but not change it."),
@@ -820,7 +854,7 @@ def framework_agreement_create(
     global_account: GlobalAccount,
     name: str,
     countries: list[Country],
-    discount_percent: Decimal,
+    discount_percent: Decimal = Decimal("0"),
     shipping_terms: str = "",
     terms: str = "",
     valid_from: date,
@@ -863,6 +897,7 @@ def framework_agreement_create(
 def framework_agreement_update(
     *, actor: User, agreement: FrameworkAgreement, **fields
 ) -> FrameworkAgreement:
+    lock_current(agreement)
     _require(
         account_selectors.can_change_agreement(actor, agreement),
         _("Only the global account manager or a tenant admin may change this agreement."),
@@ -990,6 +1025,7 @@ def tier_create(
 @transaction.atomic
 def tier_update(*, actor: User, tier: Tier, **fields) -> Tier:
     _require_tenant_admin(actor)
+    lock_current(tier)
     changed = _set_fields(tier, fields, TIER_FIELDS, "tier")
     _validate_tier(tier)
     tier.save()
@@ -1072,6 +1108,7 @@ def criterion_create(
 @transaction.atomic
 def criterion_update(*, actor: User, criterion: SelectionCriterion, **fields) -> SelectionCriterion:
     _require_tenant_admin(actor)
+    lock_current(criterion)
     changed = _set_fields(criterion, fields, CRITERION_FIELDS, "criterion")
     if "kind" in changed and criterion.kind != changed["kind"][0]:
         # Values entered for the old kind mean something else now (revenue vs. 1..5).

@@ -23,10 +23,11 @@ from accounts import selectors as account_selectors
 from accounts.matching import find_matches
 from accounts.models import Contact, FrameworkAgreement, GlobalAccount, Subsidiary, Tier
 from gam import search
+from gam.access import get_visible
 from gam.concurrency import StaleVersion
 from gam.exports import csv_response
 from gam.models import Country, User
-from gam.pages import apply_service_errors, get_or_404, paginate, tenant_admin_required
+from gam.pages import apply_service_errors, paginate, tenant_admin_required
 from gam.tenancy import current_tenant_id, tenant_context
 from teams import selectors as sharing
 from teams.models import TeamMembership, TeamRole
@@ -151,7 +152,7 @@ SUBSIDIARIES_PER_COUNTRY = 5
 def global_account_detail(request, pk: int):
     user = request.user
     # Every right is computed once, in the account's own query, and passed down.
-    account = account_selectors.global_account_for_page(user, pk)
+    account = account_selectors.access_global_account_for_page(user, pk)
     on_team = bool(account.details_visible)
     team = list(
         TeamMembership.objects.filter(global_account=account)
@@ -287,7 +288,7 @@ def subsidiary_list(request):
 @login_required
 def subsidiary_detail(request, pk: int):
     user = request.user
-    subsidiary = account_selectors.subsidiary_for_page(user, pk)
+    subsidiary = account_selectors.access_subsidiary_for_page(user, pk)
     account = subsidiary.global_account
     # Contacts, opportunities and the history are for those who see the customer's details
     # (the account's team, the owner, the tenant admin); everyone sees that it exists.
@@ -367,7 +368,7 @@ def global_account_create(request):
 @login_required
 def global_account_edit(request, pk: int):
     user = request.user
-    account = account_selectors.global_account_for(user, pk)
+    account = account_selectors.access_global_account(user, pk)
     if not account.can_change:
         _deny(_("Only the global account manager or a tenant admin may change this account."))
     form = forms.GlobalAccountForm(request.POST or None, instance=account)
@@ -391,7 +392,7 @@ def global_account_edit(request, pk: int):
 @login_required
 def global_account_delete(request, pk: int):
     user = request.user
-    account = account_selectors.global_account_for(user, pk)
+    account = account_selectors.access_global_account(user, pk)
     if not user.is_tenant_admin:
         _deny(_("Only tenant admins delete global accounts."))
     if request.method == "POST":
@@ -422,7 +423,7 @@ def global_account_delete(request, pk: int):
 @login_required
 def tier_override(request, pk: int):
     user = request.user
-    account = account_selectors.global_account_for(user, pk)
+    account = account_selectors.access_global_account(user, pk)
     if not account.can_change:
         _deny(_("Only the global account manager or a tenant admin may change the tier."))
     form = forms.TierOverrideForm(
@@ -457,7 +458,7 @@ def tier_override(request, pk: int):
 @login_required
 def criterion_scores(request, pk: int):
     user = request.user
-    account = account_selectors.global_account_for(user, pk)
+    account = account_selectors.access_global_account(user, pk)
     if not account.can_change:
         _deny(_("Only the global account manager or a tenant admin may assess this account."))
     values = {cid: s.value for cid, s in account_selectors.criterion_values(account).items()}
@@ -534,7 +535,7 @@ def subsidiary_edit(request, pk: int | None = None):
     user = request.user
     instance = None
     if pk is not None:
-        instance = account_selectors.subsidiary_for(user, pk)
+        instance = account_selectors.access_subsidiary(user, pk)
         if not instance.can_change:
             _deny(_("You may see this subsidiary but not change it."))
     initial = {}
@@ -544,7 +545,14 @@ def subsidiary_edit(request, pk: int | None = None):
             initial["global_account"] = account_id
         if user.country_id:
             initial["country"] = user.country_id
-    form = forms.SubsidiaryForm(request.POST or None, instance=instance, initial=initial)
+    account_locked = instance is not None and not account_selectors.may_take_out_of_account(
+        user, instance.global_account
+    )
+    form = forms.SubsidiaryForm(
+        request.POST or None, instance=instance, initial=initial, account_locked=account_locked
+    )
+    if request.method == "POST" and form.account_tampered(request.POST):
+        _deny(_("You may change this subsidiary but not move it to another account."))
     matches = []
     if request.method == "POST" and form.is_valid():
         data = form.changes()
@@ -585,7 +593,7 @@ def subsidiary_edit(request, pk: int | None = None):
 @login_required
 def subsidiary_delete(request, pk: int):
     user = request.user
-    subsidiary = account_selectors.subsidiary_for(user, pk)
+    subsidiary = account_selectors.access_subsidiary(user, pk)
     if not subsidiary.can_change:
         _deny(_("You may see this subsidiary but not delete it."))
     back = (
@@ -625,17 +633,10 @@ def _reports_to_choices(user, subsidiary: Subsidiary):
     return contacts.filter(subsidiary=subsidiary)
 
 
-def _contact_or_404(user, pk: int) -> Contact:
-    return get_or_404(
-        account_selectors.contacts_visible_to(user).select_related("subsidiary__global_account"),
-        pk=pk,
-    )
-
-
 @login_required
 def contact_create(request, subsidiary_id: int):
     user = request.user
-    subsidiary = account_selectors.subsidiary_for(user, subsidiary_id)
+    subsidiary = account_selectors.access_subsidiary(user, subsidiary_id)
     if not subsidiary.can_change:
         if not account_selectors.can_see_contacts_of(user, subsidiary):
             raise Http404
@@ -662,7 +663,7 @@ def contact_create(request, subsidiary_id: int):
 @login_required
 def contact_edit(request, pk: int):
     user = request.user
-    contact = _contact_or_404(user, pk)
+    contact = account_selectors.access_contact(user, pk)
     if not account_selectors.can_change_contact(user, contact):
         _deny(_("You may see this contact but not change it."))
     form = forms.ContactForm(
@@ -688,7 +689,7 @@ def contact_edit(request, pk: int):
 @login_required
 def contact_delete(request, pk: int):
     user = request.user
-    contact = _contact_or_404(user, pk)
+    contact = account_selectors.access_contact(user, pk)
     if not account_selectors.can_change_contact(user, contact):
         _deny(_("You may see this contact but not delete it."))
     if request.method == "POST":
@@ -707,7 +708,7 @@ def contact_delete(request, pk: int):
 @login_required
 def relationship_create(request, contact_id: int):
     user = request.user
-    contact = _contact_or_404(user, contact_id)
+    contact = account_selectors.access_contact(user, contact_id)
     may_choose_user = account_selectors.can_change_contact(user, contact)
     form = forms.RelationshipForm(request.POST or None, may_choose_user=may_choose_user, actor=user)
     back = _contact_back_url(contact)
@@ -735,12 +736,7 @@ def _contact_back_url(contact: Contact) -> str:
 @login_required
 def relationship_delete(request, pk: int):
     user = request.user
-    relationship = get_or_404(
-        account_selectors.relationships_visible_to(user).select_related(
-            "contact__subsidiary", "user"
-        ),
-        pk=pk,
-    )
+    relationship = account_selectors.access_relationship(user, pk)
     if not account_selectors.relationships_changeable_by(user).filter(pk=pk).exists():
         _deny(_("You may not remove this relationship."))
     back = _contact_back_url(relationship.contact)
@@ -761,14 +757,10 @@ def relationship_delete(request, pk: int):
 # --- framework agreements -------------------------------------------------------------------
 
 
-def _agreement_or_404(user, pk: int) -> FrameworkAgreement:
-    return get_or_404(account_selectors.framework_agreements_visible_to(user), pk=pk)
-
-
 @login_required
 def agreement_create(request, account_id: int):
     user = request.user
-    account = account_selectors.global_account_for(user, account_id)
+    account = account_selectors.access_global_account(user, account_id)
     if not account.details_visible:
         raise Http404
     if not account.can_change:
@@ -793,7 +785,7 @@ def agreement_create(request, account_id: int):
 @login_required
 def agreement_edit(request, pk: int):
     user = request.user
-    agreement = _agreement_or_404(user, pk)
+    agreement = account_selectors.access_framework_agreement(user, pk)
     if not account_selectors.can_change_agreement(user, agreement):
         _deny(_("Only the global account manager or a tenant admin change this agreement."))
     form = forms.FrameworkAgreementForm(request.POST or None, instance=agreement)
@@ -814,7 +806,7 @@ def agreement_edit(request, pk: int):
 @login_required
 def agreement_delete(request, pk: int):
     user = request.user
-    agreement = _agreement_or_404(user, pk)
+    agreement = account_selectors.access_framework_agreement(user, pk)
     if not account_selectors.can_change_agreement(user, agreement):
         _deny(_("Only the global account manager or a tenant admin delete this agreement."))
     back = reverse("accounts:global_account_detail", args=[agreement.global_account_id])
@@ -877,7 +869,7 @@ def setting_list(request, kind: str):
 @tenant_admin_required
 def setting_edit(request, kind: str, pk: int | None = None):
     title, queryset, form_class, create, update, _delete, _note = _setting(kind)
-    instance = get_or_404(queryset(), pk=pk) if pk else None
+    instance = get_visible(queryset(), pk) if pk else None
     form = form_class(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
         try:
@@ -899,7 +891,7 @@ def setting_edit(request, kind: str, pk: int | None = None):
 @tenant_admin_required
 def setting_delete(request, kind: str, pk: int):
     title, queryset, _form, _create, _update, delete, note = _setting(kind)
-    obj = get_or_404(queryset(), pk=pk)
+    obj = get_visible(queryset(), pk)
     if request.method == "POST":
         delete(request.user, obj)
         messages.success(request, _("“%(name)s” deleted.") % {"name": obj})

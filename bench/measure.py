@@ -24,9 +24,9 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import Resolver404, resolve
-from rest_framework.authtoken.models import Token
 
 from bench import handwritten
+from gam import tokens
 from gam.models import User
 from gam.tenancy import tenant_context
 
@@ -70,8 +70,8 @@ def personas(ids: dict) -> dict[str, Persona]:
     made = {}
     for role, key in (("admin", "admin_id"), ("gam", "gam_id"), ("rep", "rep_id")):
         user = User.objects.select_related("tenant", "country").get(pk=ids[key])
-        token, _ = Token.objects.get_or_create(user=user)
-        made[role] = Persona(role, user, token.key, _session_for(user))
+        token = tokens.issue(user, name="bench", expires_at=None)[1]
+        made[role] = Persona(role, user, token, _session_for(user))
     return made
 
 

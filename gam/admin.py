@@ -3,6 +3,7 @@ It is the one place that reads across tenants, visibly through ``unscoped``."""
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from rest_framework.authtoken.models import TokenProxy
 
 from gam.models import AuditLogEntry, Country, Tenant, User
 
@@ -42,3 +43,9 @@ class CountryAdmin(CrossTenantAdmin):
 class AuditLogEntryAdmin(CrossTenantAdmin):
     list_display = ["at", "tenant", "actor", "action", "object_type", "object_id"]
     list_filter = ["tenant", "action"]
+
+
+# DRF's token admin would create tokens in clear, which authentication no longer reads
+# (gam.tokens keeps digests only): users manage their tokens over tokens/ instead.
+if admin.site.is_registered(TokenProxy):
+    admin.site.unregister(TokenProxy)

@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.db import transaction
 from django.db.models import ProtectedError, Q
+from django.urls import NoReverseMatch, URLResolver, get_resolver, reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, mixins, status, viewsets
-from rest_framework.authtoken.models import Token
+from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from gam import selectors, services
+from gam import selectors, services, tokens
 from gam.audit import audit
 from gam.drf import IsTenantAdminOrReadOnly, LoginRateThrottle, TenantScopedAPIMixin
 from gam.models import Country, ExchangeRate
 from gam.serializers import (
+    ApiTokenSerializer,
     CountrySerializer,
     ExchangeRateSerializer,
     MePreferencesSerializer,
@@ -47,8 +50,66 @@ class TokenView(APIView):
                 {"non_field_errors": ["Unable to log in with these credentials."]},
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        # Each login is a new token (the secret of an older one is not kept to be shown
+        # again), expiring after API_TOKEN_LOGIN_DAYS; named tokens come from tokens/.
+        _token, secret = tokens.issue(
+            user,
+            name="POST auth/token/",
+            expires_at=tokens.default_expiry(settings.API_TOKEN_LOGIN_DAYS),
+        )
+        return Response({"token": secret})
+
+
+class ApiTokenViewSet(
+    TenantScopedAPIMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Your API tokens: several, named, each with an expiry. ``POST`` creates one and
+    answers its secret once (``token``); ``POST tokens/{id}/rotate/`` replaces the secret
+    (same name and lifetime); ``DELETE`` revokes. A tenant admin also sees and revokes the
+    tokens of the tenant's users (``?user=ID``). A password change revokes all of a user's
+    tokens."""
+
+    serializer_class = ApiTokenSerializer
+
+    def get_queryset(self):
+        queryset = tokens.tokens_visible_to(self.request.user).select_related("user")
+        user = self.request.query_params.get("user")
+        if user is not None:
+            if not user.isdigit():
+                raise ValidationError({"user": ["A user id."]})
+            queryset = queryset.filter(user_id=int(user))
+        return queryset
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        expires_at = data["expires_at"] if "expires_at" in data else tokens.default_expiry()
+        token, secret = tokens.issue(self.request.user, name=data["name"], expires_at=expires_at)
+        token.token = secret
+        serializer.instance = token
+        audit(self.request.user, "api_token.create", token, name=token.name, user=token.user_id)
+
+    def perform_destroy(self, instance):
+        audit(
+            self.request.user,
+            "api_token.revoke",
+            instance,
+            name=instance.name,
+            user=instance.user_id,
+        )
+        instance.delete()
+
+    @extend_schema(request=None, responses={200: ApiTokenSerializer})
+    @action(detail=True, methods=["post"])
+    def rotate(self, request, pk=None):
+        token, secret = tokens.rotate(self.get_object())
+        token.token = secret
+        audit(request.user, "api_token.rotate", token, name=token.name, user=token.user_id)
+        return Response(self.get_serializer(token).data)
 
 
 class MeView(TenantScopedAPIMixin, generics.RetrieveAPIView):
@@ -177,3 +238,47 @@ class ExchangeRateViewSet(TenantScopedAPIMixin, viewsets.ModelViewSet):
     def perform_destroy(self, instance):
         audit(self.request.user, "exchange_rate.delete", instance, currency=instance.currency)
         instance.delete()
+
+
+class ApiRootView(APIView):
+    """``GET /api/v1/``: the resources of the API, by name, with their URLs (open like the
+    schema: it names routes, never data)."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        responses={
+            200: {
+                "type": "object",
+                "additionalProperties": {"type": "string", "format": "uri"},
+                "description": "Resource name -> URL of its list (or of the endpoint).",
+            }
+        }
+    )
+    def get(self, request):
+        return Response(
+            {name: request.build_absolute_uri(path) for name, path in _api_endpoints().items()}
+        )
+
+
+def _api_endpoints() -> dict[str, str]:
+    """Every route of /api/v1/ without a parameter (lists, me/, auth/token/, reports ...),
+    in URLconf order, by its path below /api/v1/."""
+    root = reverse("api_root")
+    found: dict[str, str] = {}
+
+    def walk(patterns):
+        for entry in patterns:
+            if isinstance(entry, URLResolver):
+                walk(entry.url_patterns)
+            elif entry.name and entry.name != "api_root" and not entry.pattern.regex.groups:
+                try:
+                    path = reverse(entry.name)
+                except NoReverseMatch:
+                    continue  # a format-suffix variant
+                if path.startswith(root) and path != root:
+                    found.setdefault(path.removeprefix(root).rstrip("/"), path)
+
+    walk(get_resolver().url_patterns)
+    return found

@@ -9,12 +9,14 @@ from gam.imports import api as import_api
 
 router = SimpleRouter()
 router.register("users", api.UserViewSet, basename="user")
+router.register("tokens", api.ApiTokenViewSet, basename="apitoken")
 router.register("countries", api.CountryViewSet, basename="country")
 router.register("exchange-rates", api.ExchangeRateViewSet, basename="exchangerate")
 router.register("audit-log", AuditLogViewSet, basename="auditlog")
 router.register("imports", import_api.ImportJobViewSet, basename="importjob")
 
 urlpatterns = [
+    path("", api.ApiRootView.as_view(), name="api_root"),
     path("auth/token/", api.TokenView.as_view(), name="api_token"),
     path("me/", api.MeView.as_view(), name="api_me"),
     *router.urls,

@@ -7,7 +7,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
-from rest_framework.authentication import TokenAuthentication
+from rest_framework.authentication import TokenAuthentication, get_authorization_header
+
+from gam import tokens
 
 
 class TenantModelBackend(ModelBackend):
@@ -23,15 +25,36 @@ class TenantModelBackend(ModelBackend):
 
 
 class TenantTokenAuthentication(TokenAuthentication):
-    """DRF's token authentication (same checks and messages); the token's user comes with
-    their tenant."""
+    """``Authorization: Token <secret>`` or ``Authorization: Bearer <secret>`` (what most
+    generated clients send), checked against the stored digests of gam.models.ApiToken.
+    DRF's messages; the token's user comes with their tenant."""
+
+    keywords = ("token", "bearer")
+
+    def authenticate(self, request):
+        auth = get_authorization_header(request).split()
+        if not auth or auth[0].lower().decode(errors="replace") not in self.keywords:
+            return None
+        if len(auth) == 1:
+            raise exceptions.AuthenticationFailed(
+                _("Invalid token header. No credentials provided.")
+            )
+        if len(auth) > 2:
+            raise exceptions.AuthenticationFailed(
+                _("Invalid token header. Token string should not contain spaces.")
+            )
+        try:
+            secret = auth[1].decode()
+        except UnicodeError:
+            raise exceptions.AuthenticationFailed(
+                _("Invalid token header. Token string should not contain invalid characters.")
+            ) from None
+        return self.authenticate_credentials(secret)
 
     def authenticate_credentials(self, key):
-        model = self.get_model()
-        try:
-            token = model.objects.select_related("user__tenant").get(key=key)
-        except model.DoesNotExist:
-            raise exceptions.AuthenticationFailed(_("Invalid token.")) from None
+        token = tokens.authenticate(key)
+        if token is None:
+            raise exceptions.AuthenticationFailed(_("Invalid token."))
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
         return (token.user, token)

@@ -22,6 +22,18 @@ class StaleVersion(Exception):
         )
 
 
+def lock_current(obj: models.Model) -> models.Model:
+    """Re-read ``obj``'s row, locked until the transaction ends, and refresh ``obj`` in place.
+
+    Update services start with it: the changes sent are applied to the row as it is now, not
+    to what the caller read earlier, so a writer of other fields in between is not overwritten
+    (two PATCHes of different fields both land), and two writers of one row take turns. The
+    version check of ``save_if_current`` then compares with the stored version."""
+    model = type(obj)
+    obj.refresh_from_db(from_queryset=model._base_manager.select_for_update(of=("self",)))
+    return obj
+
+
 def save_if_current(obj: models.Model, expected_version: int | None, **save_kwargs) -> None:
     """Save ``obj`` only if its stored version is still ``expected_version``; bump it.
 

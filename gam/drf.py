@@ -135,5 +135,15 @@ class TenantSlugRelatedField(serializers.SlugRelatedField):
         return self.model.objects.all()
 
 
+def warnings_field():
+    """``warnings`` of a create or update answer (possible duplicate work, sentences): the
+    view adds them after saving; absent from reads (no model attribute, so DRF skips it)."""
+    return serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="Possible duplicate work found while saving (the write succeeded).",
+    )
+
+
 def conflict_response(message: str) -> Response:
     return Response({"detail": message}, status=status.HTTP_409_CONFLICT)

@@ -7,6 +7,7 @@ already be filtered by the sharing model (teams/selectors.py) like the list it e
 from __future__ import annotations
 
 import csv
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -46,12 +47,22 @@ def csv_response(
     return response
 
 
+FORMULA_STARTS = frozenset("=+-@")
+
+
 def _cell(value: Any) -> Any:
     if value is None:
         return ""
     text = str(value)
-    # Cells starting with these are formulas to spreadsheet programs (CSV injection).
-    if text[:1] in ("=", "+", "-", "@") and not _is_number(text):
+    # Cells starting with these are formulas to spreadsheet programs (CSV injection), also
+    # after leading spaces and in their full-width forms (＝ ＋ － ＠), which spreadsheets
+    # read as the ASCII ones; a leading tab or carriage return can hide one.
+    first = text.lstrip(" ")[:1]
+    if not first:
+        return text
+    if first in "\t\r\n" or (
+        unicodedata.normalize("NFKC", first) in FORMULA_STARTS and not _is_number(text)
+    ):
         return "'" + text
     return text
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -114,6 +115,43 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def display_name(self) -> str:
         return self.name or self.email
+
+    def save(self, *args, **kwargs):
+        # set_password() keeps the raw password until the save (Django's password_changed
+        # hook). A hasher upgrade at login clears it first, so only a real change ends the
+        # user's API tokens: whoever held one must ask for a new one with the new password.
+        password_changed = self._password is not None and not self._state.adding
+        super().save(*args, **kwargs)
+        if password_changed:
+            ApiToken.objects.filter(user=self).delete()
+
+
+class ApiToken(models.Model):
+    """An API token of a user. The secret is shown once, at creation; the database keeps
+    only its SHA-256 (a random 256-bit secret needs no slow hash) and its first characters,
+    so a leaked table holds no usable token. Not tenant-owned: authentication reads it
+    before any tenant is known (like the users table); every query filters by the user's
+    tenant explicitly (gam.tokens)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(max_length=12, help_text="The first characters of the secret.")
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    def is_expired(self, now=None) -> bool:
+        return self.expires_at is not None and self.expires_at <= (now or timezone.now())
 
 
 class Country(TenantOwnedModel):

@@ -30,15 +30,6 @@ def paginate(request, queryset, per_page: int = 25):
     return CachedCountPaginator(queryset, per_page).get_page(request.GET.get("page"))
 
 
-def get_or_404(queryset, **lookup):
-    """The same 404 for "missing", "another tenant's" and "not yours to see": the queryset is
-    tenant-scoped and already filtered by the sharing model."""
-    obj = queryset.filter(**lookup).first()
-    if obj is None:
-        raise Http404
-    return obj
-
-
 def apply_service_errors(form, error: ValidationError) -> None:
     """A service's ValidationError as form errors (on the field when the form has it)."""
     if hasattr(error, "error_dict"):

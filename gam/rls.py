@@ -24,10 +24,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import models
+from django.db import DatabaseError, models
 
 from gam.tenancy import TenantOwnedModel
 
@@ -187,3 +189,45 @@ def post_migrate_apply_rls(sender, using="default", verbosity=1, **kwargs) -> No
     from django.db import connections
 
     apply_rls(connections[using], verbosity=verbosity)
+
+
+@contextmanager
+def every_tenant(connection) -> Iterator[None]:
+    """For a data migration that reads or writes the rows of every tenant, on the migration's
+    connection (``schema_editor.connection``: the owner's, ``migrate --database migrate``).
+
+    FORCE makes the policies bind the tables' owner too, and a migration runs with no tenant:
+    it would see no row and silently change nothing. So unless the role bypasses RLS anyway
+    (superuser, BYPASSRLS), FORCE is lifted for the owner while the migration runs and put
+    back after. Only the owner is concerned: the app's role stays bound all along. A role
+    that does not own the tables (the app's, by mistake) fails here, loudly."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user")
+        if cursor.fetchone()[0]:
+            bypasses = True
+        else:
+            bypasses = False
+            cursor.execute(
+                "SELECT relname FROM pg_class WHERE relkind = 'r' AND relforcerowsecurity "
+                "AND relnamespace = current_schema()::regnamespace"
+            )
+            forced = [row[0] for row in cursor.fetchall()]
+            for table in forced:
+                cursor.execute(f"ALTER TABLE {_qn(table)} NO FORCE ROW LEVEL SECURITY")
+    if bypasses:
+        yield
+        return
+    try:
+        yield
+    finally:
+        try:
+            with connection.cursor() as cursor:
+                for table in forced:
+                    cursor.execute(f"ALTER TABLE {_qn(table)} FORCE ROW LEVEL SECURITY")
+        except DatabaseError:
+            # An aborted transaction rolls the lift back with it; otherwise the next
+            # migrate's apply_rls forces RLS again.
+            logger.warning("RLS: FORCE not restored on %d tables; run migrate", len(forced))

@@ -6,11 +6,12 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from gam.drf import TenantSlugRelatedField
-from gam.models import Country, ExchangeRate, Tenant, User
+from gam.models import ApiToken, Country, ExchangeRate, Tenant, User
 from gam.timezones import time_zone_choices
 
 
@@ -34,6 +35,41 @@ class TokenRequestSerializer(serializers.Serializer):
 
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField(read_only=True)
+
+
+class ApiTokenSerializer(serializers.ModelSerializer):
+    """A named API token. ``token`` (the secret) is in the answer of a create or rotate only:
+    the server keeps its digest, never the secret."""
+
+    token = serializers.CharField(
+        read_only=True, help_text="The secret: shown once, in this answer only."
+    )
+    expires_at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        help_text="When the token stops working (default: a year from now; null: never).",
+    )
+
+    optional_in_response = ("token",)  # for the schema (gam/schema.py)
+
+    class Meta:
+        model = ApiToken
+        fields = [
+            "id",
+            "name",
+            "prefix",
+            "user",
+            "created_at",
+            "expires_at",
+            "last_used_at",
+            "token",
+        ]
+        read_only_fields = ["prefix", "user", "created_at", "last_used_at"]
+
+    def validate_expires_at(self, value):
+        if value is not None and value <= timezone.now():
+            raise serializers.ValidationError(_("The expiry must be in the future."))
+        return value
 
 
 class TenantSerializer(serializers.ModelSerializer):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from gam.audit import audit
+from gam.concurrency import lock_current
 from gam.lifecycle import tenant_created, tenant_purge_order
 from gam.models import Country, Tenant, User
 from gam.tenancy import tenant_context
@@ -76,6 +77,7 @@ def user_create(
 def user_update(
     *, user: User, actor: User | None = None, password: str | None = None, **fields
 ) -> User:
+    lock_current(user)
     changed = {k: v for k, v in fields.items() if getattr(user, k) != v}
     for key, value in fields.items():
         setattr(user, key, value)

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from gam import audit_views, views
 from gam.forms_auth import EmailAuthenticationForm
+from gam.health import healthz
 from reporting.views import home
 
 settings_patterns = [
@@ -29,6 +30,7 @@ settings_patterns = [
 
 urlpatterns = [
     path("", home, name="home"),
+    path("healthz", healthz, name="healthz"),
     path(
         "login/",
         auth_views.LoginView.as_view(
@@ -59,3 +61,5 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
 ]
+# The database unreachable is a 503 (JSON for the API, a plain maintenance page), not a 500.
+handler500 = "gam.errors.server_error"

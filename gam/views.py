@@ -11,11 +11,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from gam import selectors, services
+from gam.access import get_visible
 from gam.audit import audit
 from gam.exports import csv_response, rows_in_tenant
 from gam.forms import CountryForm, ExchangeRateForm, UserForm
 from gam.models import AuditLogEntry, Country, ExchangeRate
-from gam.pages import get_or_404, paginate, tenant_admin_required
+from gam.pages import paginate, tenant_admin_required
 
 
 @tenant_admin_required
@@ -62,7 +63,7 @@ def user_list(request):
 
 @tenant_admin_required
 def user_edit(request, user_id: int | None = None):
-    instance = get_or_404(selectors.users_of_tenant(), pk=user_id) if user_id else None
+    instance = get_visible(selectors.users_of_tenant(), user_id) if user_id else None
     form = UserForm(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -82,7 +83,7 @@ def user_edit(request, user_id: int | None = None):
 @tenant_admin_required
 @require_POST
 def user_deactivate(request, user_id: int):
-    user = get_or_404(selectors.users_of_tenant(), pk=user_id)
+    user = get_visible(selectors.users_of_tenant(), user_id)
     if user == request.user:
         messages.error(request, _("You cannot deactivate yourself."))
     else:
@@ -108,7 +109,7 @@ def country_list(request):
 
 @tenant_admin_required
 def country_edit(request, code: str | None = None):
-    instance = get_or_404(selectors.countries(), code=code.upper()) if code else None
+    instance = get_visible(selectors.countries(), code=code.upper()) if code else None
     form = CountryForm(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
         country = form.save()
@@ -126,7 +127,7 @@ def country_edit(request, code: str | None = None):
 @tenant_admin_required
 @require_POST
 def country_delete(request, code: str):
-    country = get_or_404(Country.objects.all(), code=code.upper())
+    country = get_visible(Country.objects.all(), code=code.upper())
     try:
         country.delete()
     except ProtectedError:
@@ -166,7 +167,7 @@ def exchange_rate_list(request):
 @tenant_admin_required
 @require_POST
 def exchange_rate_delete(request, rate_id: int):
-    rate = get_or_404(ExchangeRate.objects.all(), pk=rate_id)
+    rate = get_visible(ExchangeRate.objects.all(), rate_id)
     audit(request.user, "exchange_rate.delete", rate, currency=rate.currency)
     rate.delete()
     messages.success(request, _("Exchange rate deleted."))

@@ -6,12 +6,24 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Q
 
+from accounts.models import GlobalAccount, Subsidiary
 from gam import search
-from opportunities.models import Activity, Campaign, Lead, Opportunity
+from gam.filters import TenantIdFilter
+from gam.models import User
+from opportunities.models import Activity, Campaign, Lead, Opportunity, ProductLine
 from opportunities.selectors import leads_overdue
 
 # The opportunity's name or its customer's (the pipeline page searches the same).
 OPPORTUNITY_SEARCH = {"id": search.Kind.OPPORTUNITY, "subsidiary_id": search.Kind.SUBSIDIARY}
+
+
+def _id(model) -> TenantIdFilter:
+    """``?x=12``: an id of the tenant's ``model``; a foreign or unknown one is 400."""
+    return TenantIdFilter(choices=model.objects.all)
+
+
+def _user() -> TenantIdFilter:
+    return TenantIdFilter(choices=User.in_tenant.all)
 
 
 class CountryCodeFilter(django_filters.CharFilter):
@@ -20,11 +32,11 @@ class CountryCodeFilter(django_filters.CharFilter):
 
 
 class OpportunityFilter(django_filters.FilterSet):
-    global_account = django_filters.NumberFilter()
+    global_account = _id(GlobalAccount)
     country = CountryCodeFilter()
-    owner = django_filters.NumberFilter()
-    subsidiary = django_filters.NumberFilter()
-    product_line = django_filters.NumberFilter()
+    owner = _user()
+    subsidiary = _id(Subsidiary)
+    product_line = _id(ProductLine)
     stage = django_filters.CharFilter(field_name="stage__slug")
     status = django_filters.ChoiceFilter(choices=Opportunity._meta.get_field("status").choices)
     search = django_filters.CharFilter(method="filter_search")
@@ -39,11 +51,11 @@ class OpportunityFilter(django_filters.FilterSet):
 
 
 class ActivityFilter(django_filters.FilterSet):
-    global_account = django_filters.NumberFilter()
+    global_account = _id(GlobalAccount)
     country = CountryCodeFilter()
-    owner = django_filters.NumberFilter()
-    subsidiary = django_filters.NumberFilter()
-    opportunity = django_filters.NumberFilter()
+    owner = _user()
+    subsidiary = _id(Subsidiary)
+    opportunity = _id(Opportunity)
     kind = django_filters.ChoiceFilter(choices=Activity.Kind.choices)
     done = django_filters.BooleanFilter()
     search = django_filters.CharFilter(method="filter_search")
@@ -57,10 +69,10 @@ class ActivityFilter(django_filters.FilterSet):
 
 
 class CampaignFilter(django_filters.FilterSet):
-    global_account = django_filters.NumberFilter()
+    global_account = _id(GlobalAccount)
     country = CountryCodeFilter()
-    owner = django_filters.NumberFilter()
-    subsidiary = django_filters.NumberFilter()
+    owner = _user()
+    subsidiary = _id(Subsidiary)
     search = django_filters.CharFilter(method="filter_search")
 
     class Meta:
@@ -73,7 +85,7 @@ class CampaignFilter(django_filters.FilterSet):
 
 class LeadFilter(django_filters.FilterSet):
     country = CountryCodeFilter()
-    owner = django_filters.NumberFilter()
+    owner = _user()
     status = django_filters.ChoiceFilter(choices=Lead.Status.choices)
     overdue = django_filters.BooleanFilter(method="filter_overdue")
     search = django_filters.CharFilter(method="filter_search")

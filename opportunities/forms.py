@@ -6,7 +6,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Contact, FrameworkAgreement, Subsidiary
+from accounts.models import FrameworkAgreement, Subsidiary
+from accounts.selectors import contacts_visible_to, framework_agreements_visible_to
 from gam.models import Country, User
 from opportunities import selectors
 from opportunities.models import (
@@ -82,7 +83,15 @@ class OpportunityForm(forms.ModelForm):
         subsidiary = self.chosen_subsidiary()
         if subsidiary is None or subsidiary.global_account_id is None:
             return FrameworkAgreement.objects.none()
-        return FrameworkAgreement.objects.filter(global_account_id=subsidiary.global_account_id)
+        # Those the user may see; an agreement already linked stays linked on save.
+        visible = framework_agreements_visible_to(self.user).prefetch_related(None)
+        visible = visible.filter(global_account_id=subsidiary.global_account_id)
+        linked = self.instance.framework_agreement_id
+        if linked is not None:
+            visible = visible | FrameworkAgreement.objects.filter(
+                pk=linked, global_account_id=subsidiary.global_account_id
+            )
+        return visible
 
     def clean_currency(self):
         return (self.cleaned_data.get("currency") or "").upper()
@@ -137,7 +146,8 @@ class ActivityForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["subsidiary"].queryset = subsidiaries_visible_to(user).select_related("country")
         self.fields["opportunity"].queryset = selectors.opportunities_visible_to(user)
-        self.fields["contact"].queryset = Contact.objects.select_related("subsidiary")
+        # Only contacts the user may see: the timeline shows the chosen contact's name.
+        self.fields["contact"].queryset = contacts_visible_to(user)
 
 
 class CampaignForm(forms.ModelForm):

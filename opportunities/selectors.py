@@ -11,6 +11,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import GlobalAccount, Subsidiary
+from gam.access import get_visible
 from gam.models import User
 from opportunities.models import (
     Activity,
@@ -281,3 +282,22 @@ def lead_matching_subsidiaries(lead: Lead, limit: int = 5) -> list[Subsidiary]:
     )
     # sorted() is stable: within each group the matcher's ranking stays.
     return sorted(matches, key=lambda sub: sub.country_id != lead.country_id)
+
+
+# --- one record for a user (404 for missing, another tenant's and not visible alike) ---------
+
+
+def access_opportunity(user: User, pk) -> Opportunity:
+    return get_visible(opportunities_visible_to(user), pk)
+
+
+def access_activity(user: User, pk) -> Activity:
+    return get_visible(activities_visible_to(user), pk)
+
+
+def access_campaign(user: User, pk) -> Campaign:
+    return get_visible(campaigns_visible_to(user), pk)
+
+
+def access_lead(user: User, pk) -> Lead:
+    return get_visible(leads_visible_to(user), pk)

@@ -9,7 +9,8 @@ from django.core.validators import RegexValidator
 from rest_framework import serializers
 
 from accounts.models import Contact, FrameworkAgreement, Subsidiary
-from gam.drf import TenantPrimaryKeyRelatedField, TenantSlugRelatedField
+from accounts.selectors import contacts_visible_to, framework_agreements_visible_to
+from gam.drf import TenantPrimaryKeyRelatedField, TenantSlugRelatedField, warnings_field
 from gam.models import Country, User
 from opportunities import selectors
 from opportunities.models import (
@@ -98,6 +99,14 @@ class CreditSplitSerializer(CountryCodeMixin, serializers.Serializer):
     country = _country_field()
     percent = serializers.DecimalField(max_digits=5, decimal_places=2)
 
+    def validate(self, attrs):
+        # A PATCH makes nested fields optional too; a split needs all three all the same.
+        missing = [name for name in ("user", "country", "percent") if name not in attrs]
+        if missing:
+            required = ["This field is required."]
+            raise serializers.ValidationError({name: required for name in missing})
+        return attrs
+
     def to_representation(self, split):
         return {
             "user": split.user_id,
@@ -120,6 +129,9 @@ class OpportunitySerializer(serializers.ModelSerializer):
     country = serializers.SlugRelatedField(slug_field="code", read_only=True)
     credit_splits = CreditSplitSerializer(many=True, required=False, source="splits")
     version = serializers.IntegerField(required=False, min_value=1)
+    warnings = warnings_field()
+
+    optional_in_response = ("warnings",)  # for the schema (gam/schema.py)
 
     class Meta:
         model = Opportunity
@@ -142,8 +154,20 @@ class OpportunitySerializer(serializers.ModelSerializer):
             "amount_reporting",
             "credit_splits",
             "version",
+            "warnings",
         ]
         read_only_fields = ["status", "global_account", "amount_reporting"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None and request.user.is_authenticated:
+            # Only an agreement the user may see (or the one already linked) can be linked.
+            agreements = framework_agreements_visible_to(request.user).prefetch_related(None)
+            linked = getattr(self.instance, "framework_agreement_id", None)
+            if linked is not None:
+                agreements = agreements | FrameworkAgreement.objects.filter(pk=linked)
+            self.fields["framework_agreement"].queryset = agreements
 
     def validate_currency(self, value: str) -> str:
         return value.upper()
@@ -190,8 +214,9 @@ class ActivitySerializer(serializers.ModelSerializer):
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
         if request is not None and request.user.is_authenticated:
-            # Linking an activity to an opportunity needs seeing that opportunity.
+            # Linking an activity to an opportunity or a contact needs seeing it.
             self.fields["opportunity"].queryset = selectors.opportunities_visible_to(request.user)
+            self.fields["contact"].queryset = contacts_visible_to(request.user)
 
     def validate(self, attrs):
         if self.instance is None and not attrs.get("subsidiary") and not attrs.get("opportunity"):

@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 from accounts.models import FrameworkAgreement, Subsidiary
 from gam import search
 from gam.audit import audit
-from gam.concurrency import save_if_current
+from gam.concurrency import lock_current, save_if_current
 from gam.models import Country, User, current_tenant
 from gam.selectors import exchange_rate_on
 from gam.signals import record_changed
@@ -332,6 +332,7 @@ def opportunity_update(
     unknown = set(changes) - set(OPPORTUNITY_FIELDS)
     if unknown:
         raise ValueError(f"not opportunity fields: {sorted(unknown)}")
+    lock_current(opportunity)
     previous_stage = opportunity.stage
     previous_owner_id = opportunity.owner_id
     for field, value in changes.items():
@@ -431,6 +432,7 @@ def activity_create(*, actor: User | None, **fields) -> Activity:
 
 @transaction.atomic
 def activity_update(*, activity: Activity, actor: User | None, **changes) -> Activity:
+    lock_current(activity)
     for field, value in changes.items():
         if field not in ACTIVITY_FIELDS:
             raise ValueError(f"not an activity field: {field}")
@@ -460,6 +462,7 @@ def campaign_create(*, actor: User | None, **fields) -> Campaign:
 
 @transaction.atomic
 def campaign_update(*, campaign: Campaign, actor: User | None, **changes) -> Campaign:
+    lock_current(campaign)
     for field, value in changes.items():
         if field not in ("name", "subsidiary", "starts_on", "ends_on", "owner"):
             raise ValueError(f"not a campaign field: {field}")
@@ -555,6 +558,7 @@ def lead_update(
     answers: dict[LeadQualificationParameter, int] | None = None,
     **changes,
 ) -> Lead:
+    lock_current(lead)
     if lead.status == Lead.Status.CONVERTED:
         raise ValidationError({"status": _("A converted lead can no longer be changed.")})
     previous_status = lead.status

@@ -21,12 +21,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Subsidiary
 from gam import search
+from gam.access import get_visible
 from gam.audit import audit
 from gam.concurrency import StaleVersion
 from gam.exports import csv_response
 from gam.lookups import in_subquery
 from gam.models import Country
-from gam.pages import apply_service_errors, get_or_404, paginate, tenant_admin_required
+from gam.pages import apply_service_errors, paginate, tenant_admin_required
 from gam.tenancy import current_tenant_id, tenant_context
 from opportunities import forms, selectors, services, warnings
 from opportunities.filters import OPPORTUNITY_SEARCH
@@ -149,7 +150,7 @@ def pipeline_table(request):
 @require_POST
 def opportunity_move(request, pk: int):
     """Move a card to another stage (a small form on each card; htmx swaps the board)."""
-    opportunity = get_or_404(selectors.opportunities_visible_to(request.user), pk=pk)
+    opportunity = selectors.access_opportunity(request.user, pk)
     _require_change(request.user, opportunity)
     form = forms.StageMoveForm(request.POST)
     if form.is_valid():
@@ -180,7 +181,7 @@ def opportunity_move(request, pk: int):
 @login_required
 def opportunity_detail(request, pk: int):
     user = request.user
-    opportunity = get_or_404(selectors.opportunities_visible_to(user), pk=pk)
+    opportunity = selectors.access_opportunity(user, pk)
     return render(
         request,
         "opportunities/opportunity_detail.html",
@@ -244,7 +245,7 @@ def opportunity_edit(request, pk: int | None = None):
     user = request.user
     instance = None
     if pk is not None:
-        instance = get_or_404(selectors.opportunities_visible_to(user), pk=pk)
+        instance = selectors.access_opportunity(user, pk)
         _require_change(user, instance)
     initial = {}
     if instance is None and request.GET.get("subsidiary", "").isdigit():
@@ -307,7 +308,7 @@ def entry_panel(request):
     pk = request.GET.get("pk")
     instance = None
     if pk and pk.isdigit():
-        instance = get_or_404(selectors.opportunities_visible_to(request.user), pk=int(pk))
+        instance = selectors.access_opportunity(request.user, pk)
     form = forms.OpportunityForm(request.GET, instance=instance, user=request.user)
     agreements, parallel = _entry_warnings(request.user, form, exclude_pk=instance and instance.pk)
     return render(
@@ -325,7 +326,7 @@ def entry_panel(request):
 @login_required
 @require_POST
 def opportunity_delete(request, pk: int):
-    opportunity = get_or_404(selectors.opportunities_visible_to(request.user), pk=pk)
+    opportunity = selectors.access_opportunity(request.user, pk)
     _require_change(request.user, opportunity)
     services.opportunity_delete(opportunity=opportunity, actor=request.user)
     messages.success(request, _("Opportunity deleted."))
@@ -335,7 +336,7 @@ def opportunity_delete(request, pk: int):
 @login_required
 def opportunity_splits(request, pk: int):
     """Split the credit between sellers and countries (shares sum to exactly 100%)."""
-    opportunity = get_or_404(selectors.opportunities_visible_to(request.user), pk=pk)
+    opportunity = selectors.access_opportunity(request.user, pk)
     _require_change(request.user, opportunity)
     initial = [
         {"user": s.user, "country": s.country, "percent": s.percent}
@@ -379,7 +380,7 @@ def _int_or_none(value) -> int | None:
 @login_required
 def account_timeline(request, account_id: int):
     user = request.user
-    account = get_or_404(global_accounts_visible_to(user).select_related("manager"), pk=account_id)
+    account = get_visible(global_accounts_visible_to(user).select_related("manager"), account_id)
     country = request.GET.get("country", "").strip()
     kind = request.GET.get("kind", "").strip()
     if kind not in Activity.Kind.values:
@@ -411,7 +412,7 @@ def activity_edit(request, pk: int | None = None):
     user = request.user
     instance = None
     if pk is not None:
-        instance = get_or_404(selectors.activities_visible_to(user), pk=pk)
+        instance = selectors.access_activity(user, pk)
         _require_change(user, instance)
     initial = {}
     for key in ("subsidiary", "opportunity"):
@@ -453,7 +454,7 @@ def activity_edit(request, pk: int | None = None):
 @login_required
 @require_POST
 def activity_delete(request, pk: int):
-    activity = get_or_404(selectors.activities_visible_to(request.user), pk=pk)
+    activity = selectors.access_activity(request.user, pk)
     _require_change(request.user, activity)
     services.activity_delete(activity=activity)
     messages.success(request, _("Activity deleted."))
@@ -511,7 +512,7 @@ def lead_list(request):
 @login_required
 def lead_edit(request, pk: int | None = None):
     user = request.user
-    instance = get_or_404(selectors.leads_visible_to(user), pk=pk) if pk else None
+    instance = selectors.access_lead(user, pk) if pk else None
     answers = {}
     if instance is not None:
         answers = dict(
@@ -552,7 +553,7 @@ def lead_edit(request, pk: int | None = None):
 def lead_convert(request, pk: int):
     """Convert a lead into an opportunity, at an existing customer when one matches."""
     user = request.user
-    lead = get_or_404(selectors.leads_visible_to(user), pk=pk)
+    lead = selectors.access_lead(user, pk)
     if lead.status == Lead.Status.CONVERTED:
         messages.info(request, _("This lead has already been converted."))
         return redirect("opportunities:lead_edit", lead.pk)
@@ -612,7 +613,7 @@ def campaign_edit(request, pk: int | None = None):
     user = request.user
     instance = None
     if pk is not None:
-        instance = get_or_404(selectors.campaigns_visible_to(user), pk=pk)
+        instance = selectors.access_campaign(user, pk)
         _require_change(user, instance)
     form = forms.CampaignForm(request.POST or None, instance=instance, user=user)
     if request.method == "POST" and form.is_valid():
@@ -632,7 +633,7 @@ def campaign_edit(request, pk: int | None = None):
 @login_required
 @require_POST
 def campaign_delete(request, pk: int):
-    campaign = get_or_404(selectors.campaigns_visible_to(request.user), pk=pk)
+    campaign = selectors.access_campaign(request.user, pk)
     _require_change(request.user, campaign)
     services.campaign_delete(campaign=campaign)
     messages.success(request, _("Campaign deleted."))
@@ -701,7 +702,7 @@ def configuration_list(request, kind: str):
 @tenant_admin_required
 def configuration_edit(request, kind: str, pk: int | None = None):
     title, queryset, form_class, _columns = _configuration(kind)
-    instance = get_or_404(queryset(), pk=pk) if pk else None
+    instance = get_visible(queryset(), pk) if pk else None
     previous_phase = getattr(instance, "phase", None)  # stages only
     form = form_class(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
@@ -722,7 +723,7 @@ def configuration_edit(request, kind: str, pk: int | None = None):
 @require_POST
 def configuration_delete(request, kind: str, pk: int):
     _title, queryset, _form, _columns = _configuration(kind)
-    obj = get_or_404(queryset(), pk=pk)
+    obj = get_visible(queryset(), pk)
     try:
         with transaction.atomic():
             obj.delete()

@@ -8,15 +8,18 @@ import django_filters
 from rest_framework import exceptions, permissions, viewsets
 
 from accounts.filters import CountryCodeFilter
+from accounts.models import GlobalAccount
 from gam.drf import TenantScopedAPIMixin
+from gam.filters import TenantIdFilter
+from gam.models import User
 from teams import selectors, services
 from teams.models import TeamMembership, TeamRole
 from teams.serializers import TeamMemberSerializer
 
 
 class TeamMemberFilter(django_filters.FilterSet):
-    global_account = django_filters.NumberFilter()
-    user = django_filters.NumberFilter()
+    global_account = TenantIdFilter(choices=GlobalAccount.objects.all)
+    user = TenantIdFilter(choices=User.in_tenant.all)
     role = django_filters.ChoiceFilter(choices=TeamRole.choices)
     country = CountryCodeFilter()
 
@@ -51,14 +54,12 @@ class TeamMemberViewSet(TenantScopedAPIMixin, viewsets.ModelViewSet):
     def perform_create(self, serializer):
         data = serializer.validated_data
         account = data["global_account"]
+        # Every account of the tenant is visible (its name, tier and GAM): adding to a team
+        # one may see but not manage is a refused action (403), not bad input.
         if not selectors.can_manage_team(self.request.user, account):
-            raise exceptions.ValidationError(
-                {
-                    "global_account": [
-                        f"You may not manage the team of “{account.name}”: that takes its "
-                        "global account manager or a tenant admin."
-                    ]
-                }
+            raise exceptions.PermissionDenied(
+                f"You may not manage the team of “{account.name}”: that takes its "
+                "global account manager or a tenant admin."
             )
         serializer.instance = services.team_member_add(
             account=account,

@@ -17,9 +17,10 @@ comes from the membership row itself.
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet, Value
 
 from accounts.models import GlobalAccount, Subsidiary
+from gam.access import get_visible
 from gam.lookups import in_subquery
 from gam.models import User
 from teams.models import GlobalAccountUserObjectPermission, TeamMembership, TeamRole
@@ -225,3 +226,29 @@ def team_memberships_changeable_by(user: User) -> QuerySet[TeamMembership]:
     if user.is_tenant_admin:
         return TeamMembership.objects.all()
     return TeamMembership.objects.filter(_has_account_perm(user, MANAGE_TEAM))
+
+
+def access_account_team(user: User, account_id) -> GlobalAccount:
+    """The account of a team page, with ``can_manage`` (the rule of ``can_manage_team``), so
+    the right is computed once, in the account's own query; 404 when not visible."""
+    can_manage = (
+        Value(True, output_field=BooleanField())
+        if user.is_tenant_admin
+        else account_perm_exists(user, MANAGE_TEAM, "pk")
+    )
+    return get_visible(
+        global_accounts_visible_to(user)
+        .select_related("manager", "tier")
+        .annotate(can_manage=can_manage),
+        account_id,
+    )
+
+
+def access_team_membership(account: GlobalAccount, pk) -> TeamMembership:
+    """A membership of an account the user sees (``access_account_team``), or 404."""
+    return get_visible(
+        TeamMembership.objects.filter(global_account=account).select_related(
+            "user", "country", "global_account"
+        ),
+        pk,
+    )

@@ -8,8 +8,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import BooleanField, Value
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -17,37 +15,6 @@ from gam.pages import apply_service_errors
 from teams import selectors, services
 from teams.forms import TeamMemberAddForm, TeamMemberChangeForm
 from teams.models import TeamMembership, TeamRole
-
-
-def _account_or_404(user, account_id: int):
-    """The account with ``can_manage`` (the rule of ``selectors.can_manage_team``), so the
-    right is computed once, in the account's own query."""
-    can_manage = (
-        Value(True, output_field=BooleanField())
-        if user.is_tenant_admin
-        else selectors.account_perm_exists(user, selectors.MANAGE_TEAM, "pk")
-    )
-    account = (
-        selectors.global_accounts_visible_to(user)
-        .select_related("manager", "tier")
-        .annotate(can_manage=can_manage)
-        .filter(pk=account_id)
-        .first()
-    )
-    if account is None:
-        raise Http404
-    return account
-
-
-def _membership_or_404(account, pk: int) -> TeamMembership:
-    membership = (
-        TeamMembership.objects.filter(global_account=account, pk=pk)
-        .select_related("user", "country", "global_account")
-        .first()
-    )
-    if membership is None:
-        raise Http404
-    return membership
 
 
 def _require_manage(user, account) -> None:
@@ -60,7 +27,7 @@ def _require_manage(user, account) -> None:
 @login_required
 def team(request, account_id: int):
     user = request.user
-    account = _account_or_404(user, account_id)
+    account = selectors.access_account_team(user, account_id)
     can_manage = account.can_manage
     form = None
     if request.method == "POST":
@@ -104,8 +71,8 @@ def team(request, account_id: int):
 @login_required
 def member_edit(request, account_id: int, pk: int):
     user = request.user
-    account = _account_or_404(user, account_id)
-    membership = _membership_or_404(account, pk)
+    account = selectors.access_account_team(user, account_id)
+    membership = selectors.access_team_membership(account, pk)
     _require_manage(user, account)
     form = TeamMemberChangeForm(
         request.POST or None,
@@ -137,8 +104,8 @@ def member_edit(request, account_id: int, pk: int):
 def member_remove(request, account_id: int, pk: int):
     """A confirmation page (GET) and the removal (POST)."""
     user = request.user
-    account = _account_or_404(user, account_id)
-    membership = _membership_or_404(account, pk)
+    account = selectors.access_account_team(user, account_id)
+    membership = selectors.access_team_membership(account, pk)
     _require_manage(user, account)
     if request.method == "POST":
         services.team_member_remove(membership=membership, actor=user)

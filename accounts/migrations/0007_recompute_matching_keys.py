@@ -4,16 +4,23 @@ before keep their old keys until saved again. Chunked, bulk updates only of chan
 
 from django.db import migrations
 
+from accounts.matching import matching_keys
+from gam.rls import every_tenant
+
 CHUNK = 2000
 KEY_FIELDS = ["name_key", "name_block", "registration_key", "domain_key"]
 
 
 def recompute(apps, schema_editor):
-    from accounts.matching import matching_keys
+    with every_tenant(schema_editor.connection):
+        _recompute(apps, schema_editor.connection.alias)
 
+
+def _recompute(apps, alias: str) -> None:
     Subsidiary = apps.get_model("accounts", "Subsidiary")
-    # Every tenant's rows: the plain base manager, not the tenant-scoped default one.
-    manager = Subsidiary._base_manager
+    # Every tenant's rows: the plain base manager, not the tenant-scoped default one, on the
+    # migration's connection (the owner's), not the app's.
+    manager = Subsidiary._base_manager.db_manager(alias)
     changed = []
     rows = manager.select_related("country").only(
         "name", "registration_number", "website", "country__code", *KEY_FIELDS

@@ -13,6 +13,7 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Q
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -197,7 +198,9 @@ class PlanViewSet(_PlanAPIBase):
             raise StaleVersionConflict(str(exc)) from exc
         serializer.instance = self.get_queryset().get(pk=plan.pk)
 
-    @action(detail=True, methods=["get"])
+    # A plain list, not a page (pagination_class None: the schema says so too).
+    @extend_schema(responses={200: PlanVersionSerializer(many=True)})
+    @action(detail=True, methods=["get"], pagination_class=None)
     def versions(self, request, pk=None):
         plan = self.get_object()
         versions = selectors.plan_versions(plan)

@@ -60,7 +60,9 @@ class _PlanItemForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.access = access
         if "country" in self.fields:
-            self.fields["country"].queryset = _country_choices(access, self.instance.country)
+            # A new local adaptation has no country yet (its field is required: no None).
+            current = self.instance.country if self.instance.country_id else None
+            self.fields["country"].queryset = _country_choices(access, current)
             if not access.can_change_plan:
                 # A local account manager's items are always in their country.
                 self.fields["country"].required = True

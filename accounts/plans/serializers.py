@@ -4,6 +4,7 @@ inside the tenant. Writes go through accounts.plans.services; nothing here saves
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.plans import selectors as plan_selectors
@@ -92,12 +93,21 @@ class PlanCreateSerializer(PlanSerializer):
         fields = ["global_account", *plan_selectors.PLAN_TEXT_FIELDS]
 
 
+class PlanVersionChangeSerializer(serializers.Serializer):
+    """One field's change in a plan version (documents ``get_changes`` below)."""
+
+    field = serializers.CharField()
+    old = serializers.JSONField(allow_null=True, help_text="The value before (null: none).")
+    new = serializers.JSONField(allow_null=True, help_text="The value saved.")
+
+
 class PlanVersionSerializer(serializers.Serializer):
     number = serializers.IntegerField()
     saved_at = serializers.DateTimeField(source="record.history_date")
     saved_by = serializers.IntegerField(source="record.history_user_id", allow_null=True)
     changes = serializers.SerializerMethodField()
 
+    @extend_schema_field(PlanVersionChangeSerializer(many=True))
     def get_changes(self, version) -> list[dict]:
         return [{"field": c.field, "old": c.old, "new": c.new} for c in version.changes]
 

@@ -114,6 +114,12 @@ def _header_index(raw: list[list[str]]) -> int | None:
     return next(i for i, n in filled if n >= 2)
 
 
+def _refuse_nul(raw: list[list[str]]) -> None:
+    for number, row in enumerate(raw, start=1):
+        if any("\x00" in cell for cell in row):
+            raise FileError(_("Row %(row)s contains a NUL character; remove it.") % {"row": number})
+
+
 def read_table(data: bytes, filename: str) -> Table:
     """The first sheet (Excel) or the CSV: its first non-blank row is the header."""
     if not data:
@@ -126,9 +132,13 @@ def read_table(data: bytes, filename: str) -> Table:
     name = (filename or "").lower()
     if data[:4] == b"PK\x03\x04" or name.endswith((".xlsx", ".xlsm")):
         raw = _xlsx_rows(data)
+        _refuse_nul(raw)
     elif name.endswith(".xls"):
         raise FileError(_("Old .xls files are not supported: save the sheet as .xlsx or CSV."))
     else:
+        if b"\x00" in data:
+            # Not a text file (or a UTF-16 one); the database cannot store NUL either.
+            raise FileError(_("This file contains NUL bytes: save it as UTF-8 CSV or .xlsx."))
         try:
             raw = _csv_rows(data)
         except csv.Error as exc:

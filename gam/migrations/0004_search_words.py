@@ -3,12 +3,14 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+from gam import search
+from gam.rls import every_tenant
+
 
 def fill(apps, schema_editor):
-    from gam import search
-
     # Every tenant's records (the migration runs as the owner), raw SQL and COPY: millions.
-    search.rebuild(schema_editor.connection, apps=apps)
+    with every_tenant(schema_editor.connection):
+        search.rebuild(schema_editor.connection, apps=apps)
 
 
 class Migration(migrations.Migration):

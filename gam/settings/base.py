@@ -5,7 +5,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from gam.settings.env import env_bool, env_int, env_list, env_str
+from gam.settings.env import ImproperEnvValue, env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -42,6 +42,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # before anything reads the query: a NUL byte there or in the path is a 400
+    "gam.middleware.RefuseNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -113,6 +115,11 @@ AUTHENTICATION_BACKENDS = [
     "gam.authentication.TenantModelBackend",  # ModelBackend, loading the user's tenant
     "guardian.backends.ObjectPermissionBackend",
 ]
+# API tokens (gam.tokens): days until a token of tokens/ expires unless the request says
+# otherwise, and the lifetime of the token POST auth/token/ answers with (0: no expiry).
+API_TOKEN_DEFAULT_DAYS = env_int("API_TOKEN_DEFAULT_DAYS", 365)
+API_TOKEN_LOGIN_DAYS = env_int("API_TOKEN_LOGIN_DAYS", 30)
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -128,6 +135,10 @@ AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_CALLABLE = "gam.security.axes_username"
 AXES_LOCKOUT_CALLABLE = "gam.security.lockout_response"
 AXES_VERBOSE = False
+# The client's address (lockout and rate limits): REMOTE_ADDR unless the deployment trusts
+# PROXY_COUNT proxies in front of the app to append to X-Forwarded-For (gam.throttling).
+PROXY_COUNT = env_int("PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "gam.throttling.client_ip"
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -151,6 +162,12 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REST_FRAMEWORK = {
+    # JSON with a nesting limit (400 beyond it), forms and uploads.
+    "DEFAULT_PARSER_CLASSES": [
+        "gam.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     # ?format=csv on every endpoint (gam/renderers.py)
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
@@ -233,16 +250,23 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 10_000},
     }
 }
-if env_str("REDIS_URL"):
-    CACHES = {
+
+
+def cache_settings(redis_url: str) -> dict:
+    return {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": env_str("REDIS_URL"),
+            # Fails open: Redis down means no cache, not no service (gam/cache.py).
+            "BACKEND": "gam.cache.FailOpenRedisCache",
+            "LOCATION": redis_url,
         }
     }
 
+
+if env_str("REDIS_URL"):
+    CACHES = cache_settings(env_str("REDIS_URL"))
+
 # Sessions read from the cache (written through to the database): no query per request
-# while cached, and still valid when the cache is emptied.
+# while cached, and still valid when the cache is emptied or down.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # List counts are cached until the tenant's data changes (gam.counts); this bounds the age
@@ -256,8 +280,25 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A web request that queues a task waits at most about a second for a broker that is down.
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# A task a dead worker (SIGKILL, OOM) never acknowledged comes back to another worker after
+# the visibility timeout (kombu's default is an hour), found by a restore pass every 30 s.
+# It must exceed the longest task: a full scan of a large tenant takes well under a minute.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT_SECONDS", 600),
+    "unacked_restore_interval": 10,
+    "unacked_restore_throttle": 3,
+}
+# A scan "running" for longer died with its worker (its task has been redelivered by then):
+# the conflicts page shows it stalled and another scan takes over.
+CONFLICT_SCAN_STALE_MINUTES = env_int("CONFLICT_SCAN_STALE_MINUTES", 20)
+if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] >= CONFLICT_SCAN_STALE_MINUTES * 60:
+    raise ImproperEnvValue(
+        "CONFLICT_SCAN_STALE_MINUTES must exceed CELERY_VISIBILITY_TIMEOUT_SECONDS"
+    )
 CONFLICT_SCAN_INTERVAL_MINUTES = env_int("CONFLICT_SCAN_INTERVAL_MINUTES", 60)
 # All periodic tasks (Celery beat; django-celery-beat's scheduler installs these entries).
 # The conflict scan entry fans out one full scan task per tenant (opportunities.conflicts.tasks;

@@ -9,8 +9,7 @@ tests) the check then runs in-process right after the commit.
 
 from __future__ import annotations
 
-from django.db import transaction
-
+from gam.tasks import send_task_on_commit
 from opportunities.conflicts.tasks import check_record_conflicts
 
 RECORD_TYPES = frozenset(["subsidiary", "opportunity", "campaign", "framework_agreement"])
@@ -22,4 +21,5 @@ def queue_conflict_check(*, tenant_id: int, record_type: str, record_id: int) ->
     if tenant_id is None or record_id is None:
         raise ValueError("queue_conflict_check needs a saved record and its tenant")
 
-    transaction.on_commit(lambda: check_record_conflicts.delay(tenant_id, record_type, record_id))
+    # A broker that is down is logged, not a failed request (gam.tasks.send_task).
+    send_task_on_commit(check_record_conflicts, tenant_id, record_type, record_id)

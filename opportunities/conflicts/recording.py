@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from itertools import islice
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -53,7 +54,12 @@ logger = logging.getLogger(__name__)
 
 WRITE_CHUNK = 2000  # findings per transaction of a scan
 URL_PLACEHOLDER = 987654321
-STALE_SCAN = timedelta(hours=6)  # a "running" scan this old died with its worker
+
+
+def stale_scan_after() -> timedelta:
+    """A "running" scan this old died with its worker: the broker has redelivered its task
+    by then (visibility timeout), so another scan may take over (settings)."""
+    return timedelta(minutes=settings.CONFLICT_SCAN_STALE_MINUTES)
 
 
 def _chunks(items: Iterable, size: int) -> Iterator[list]:
@@ -504,9 +510,9 @@ def scan_tenant(*, task_id: str = "", progress=None, alert_by_email: bool = True
         run = ScanRun(task_id=task_id)
     run.started_at, run.status, run.finished_at, run.counts = now, ScanRun.Status.RUNNING, None, {}
     run.save()
-    ScanRun.objects.filter(status=ScanRun.Status.RUNNING, started_at__lt=now - STALE_SCAN).exclude(
-        pk=run.pk
-    ).update(status=ScanRun.Status.FAILED, finished_at=now)
+    ScanRun.objects.filter(
+        status=ScanRun.Status.RUNNING, started_at__lt=now - stale_scan_after()
+    ).exclude(pk=run.pk).update(status=ScanRun.Status.FAILED, finished_at=now)
 
     recorder = Recorder(now=now, source="scan")
     counts: dict[str, dict] = {}

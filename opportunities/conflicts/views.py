@@ -8,8 +8,6 @@ involved see a hint page; anyone else gets 404 (conflict_selectors)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -42,6 +40,7 @@ from opportunities.conflicts.models import (
     Notification,
     ScanRun,
 )
+from opportunities.conflicts.recording import stale_scan_after
 from opportunities.conflicts.tasks import scan_tenant_conflicts
 from opportunities.models import Opportunity
 from teams.selectors import (
@@ -49,9 +48,6 @@ from teams.selectors import (
     global_accounts_visible_to,
     visible_records,
 )
-
-# A "running" scan older than this is shown as stalled (its worker died; the next one reruns).
-SCAN_STALLED_AFTER = timedelta(hours=2)
 
 
 def _conflict_or_404(user, pk: int):
@@ -99,7 +95,9 @@ def _scan_state():
         else ScanRun.objects.filter(status=ScanRun.Status.FINISHED).order_by("-started_at").first()
     )
     running = latest if latest and latest.status == ScanRun.Status.RUNNING else None
-    stalled = bool(running and running.started_at < timezone.now() - SCAN_STALLED_AFTER)
+    # Older than the bound, a "running" scan's worker died: shown as stalled, and "Scan now"
+    # starts another that takes over.
+    stalled = bool(running and running.started_at < timezone.now() - stale_scan_after())
     return {
         "latest": latest,
         "last_finished": last_finished,

@@ -8,6 +8,8 @@ fill is idempotent: rerunning it after a failure finishes the job."""
 
 from django.db import migrations, models
 
+from gam.rls import every_tenant
+
 CHUNK = 50_000
 # opportunities.models.FUNNEL_RANK, frozen here as this migration's own copy.
 RANK = "CASE s.phase WHEN 'qualification' THEN 1 WHEN 'proposal' THEN 2 "
@@ -15,8 +17,13 @@ RANK += "WHEN 'negotiation' THEN 3 WHEN 'won' THEN 4 ELSE 0 END"
 
 
 def fill(apps, schema_editor):
+    with every_tenant(schema_editor.connection):
+        _fill(schema_editor.connection)
+
+
+def _fill(connection) -> None:
     opportunity = "opportunities_opportunity"
-    with schema_editor.connection.cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(f"SELECT MIN(id), MAX(id) FROM {opportunity}")
         low, high = cursor.fetchone()
         if low is None:

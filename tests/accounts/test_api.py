@@ -260,13 +260,13 @@ def test_moving_a_subsidiary_needs_the_right_at_the_destination(config, api, in_
         f"/api/v1/subsidiaries/{w.sub_de.pk}/", {"country": "FR"}, format="json"
     )
     assert response.status_code == 400 and "global_account" in response.json()
-    # the owner of a local customer may not hang it under Volvia
+    # the owner of a local customer may not hang it under Volvia (403: they see it)
     response = api(w.owner).patch(
         f"/api/v1/subsidiaries/{w.local_customer.pk}/",
         {"global_account": w.account.pk},
         format="json",
     )
-    assert response.status_code == 400
+    assert response.status_code == 403
     # the GAM may, and the opportunities at it follow
     with in_tenant(w.acme):
         opp = f.OpportunityFactory(tenant=w.acme, subsidiary=w.local_customer, owner=w.owner)

@@ -19,13 +19,13 @@ from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
 )
 
+from gam import tokens
 from tests import factories as f
 
 
@@ -59,7 +59,7 @@ def token(db):
     f.SubsidiaryFactory(tenant=acme, name="Volvia Sverige AB")
     other = f.TenantFactory(slug="globex")
     f.SubsidiaryFactory(tenant=other, name="Initech AB")
-    return Token.objects.create(user=admin).key
+    return tokens.issue(admin, name="schemathesis", expires_at=None)[1]
 
 
 @pytest.fixture(autouse=True)
@@ -82,3 +82,54 @@ def _keep_the_test_connection():
 )
 def test_api_operation(case, token):
     case.call_and_validate(headers={"Authorization": f"Token {token}"}, checks=CHECKS)
+
+
+# --- the hostile cases, on every operation of the schema --------------------------------------
+
+NESTED = 40  # past gam.parsers.MAX_DEPTH, well inside what the JSON encoder itself handles
+
+
+def _operations():
+    return [result.ok() for result in schema.get_all_operations()]
+
+
+def _path_parameters(operation) -> dict:
+    return {
+        p.name: ("SE" if "code" in p.name or "slug" in p.name else "1")
+        for p in operation.path_parameters
+    }
+
+
+def _nested(depth: int):
+    value: list = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+JSON_BODY = [
+    op for op in _operations() if "application/json" in schema.get_request_payload_content_types(op)
+]
+WITH_QUERY = [op for op in _operations() if list(op.query)]
+
+
+@pytest.mark.parametrize("operation", JSON_BODY, ids=lambda op: op.label)
+def test_nested_json_is_refused_by_every_operation(operation, token):
+    case = operation.Case(
+        path_parameters=_path_parameters(operation),
+        body={"name": _nested(NESTED)},
+        media_type="application/json",
+    )
+    response = case.call(headers={"Authorization": f"Token {token}"})
+    assert response.status_code < 500, response.text[:500]
+    assert response.status_code in (400, 403, 404, 405), response.status_code
+
+
+@pytest.mark.parametrize("operation", WITH_QUERY, ids=lambda op: op.label)
+def test_nul_in_every_query_parameter_is_400(operation, token):
+    for parameter in operation.query:
+        case = operation.Case(
+            path_parameters=_path_parameters(operation), query={parameter.name: "a\x00b"}
+        )
+        response = case.call(headers={"Authorization": f"Token {token}"})
+        assert response.status_code == 400, (parameter.name, response.status_code)

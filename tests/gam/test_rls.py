@@ -84,7 +84,7 @@ def test_every_tenant_owned_table_has_forced_rls_and_the_policy(db):
     for table in expected:
         assert protected[table] == (True, True, [POLICY]), table
     # Login reads users before any tenant is known: those tables stay open.
-    for table in ("gam_user", "gam_tenant", "authtoken_token", "django_session"):
+    for table in ("gam_user", "gam_tenant", "gam_apitoken", "authtoken_token", "django_session"):
         assert protected[table][0] is False, table
 
 
