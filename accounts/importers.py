@@ -490,7 +490,9 @@ class SubsidiaryImporter(SubsidiaryReferences):
                         "why": ", ".join(str(REASON_LABELS[r]) for r in reasons),
                     }
                 )
-        # The same company twice in one file.
+        # The same company twice in one file. A row naming its record (id, source id) is
+        # that record, even when another row's name or number looks alike ("Mueller AG" and
+        # "Müller GmbH" both exported with their ids).
         file_keys = [("id", target.pk)] if target else []
         if source_id:
             file_keys.append(("source", source_id))
@@ -499,7 +501,7 @@ class SubsidiaryImporter(SubsidiaryReferences):
             ("dom", keys.domain_key),
             ("name", keys.name_key),
         ):
-            if value:
+            if value and not explicit_id:
                 file_keys.append((kind, country.pk, value))
         for key in file_keys:
             if not self.first_time(result, key, "name"):

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from django.utils.translation import gettext_lazy as _
 
 from gam.models import SourceId
-from gam.tenancy import current_tenant_id
+from gam.tenancy import current_tenant_id, tenant_context
 
 SOURCES = {
     "": _("Spreadsheet"),
@@ -68,3 +68,34 @@ def ids_of(model: str, object_ids: Iterable[int]) -> dict[int, dict[str, str]]:
     ).values_list("source", "external_id", "object_id"):
         found.setdefault(pk, {})[source] = external
     return found
+
+
+def with_source_ids(rows: Iterable, model: str, chunk_size: int = 500):
+    """The rows of an export, each with ``source_ids`` ("salesforce:001...; hubspot:58...")
+    read for 500 rows at a time, so an export costs one more query per 500 rows. A streamed
+    response reads them after the view has left the tenant context: it is entered again."""
+    tenant_id = current_tenant_id()
+
+    def tagged():
+        chunk = []
+        for row in rows:
+            chunk.append(row)
+            if len(chunk) >= chunk_size:
+                yield from _tag(chunk, model, tenant_id)
+                chunk = []
+        yield from _tag(chunk, model, tenant_id)
+
+    return tagged()
+
+
+def _tag(chunk: list, model: str, tenant_id: int):
+    if not chunk:
+        return
+    with tenant_context(tenant_id):
+        found = ids_of(model, [r.pk for r in chunk])
+    for row in chunk:
+        row.source_ids = "; ".join(
+            f"{source or 'file'}:{external}"
+            for source, external in sorted(found.get(row.pk, {}).items())
+        )
+        yield row
