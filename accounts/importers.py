@@ -283,7 +283,8 @@ class SubsidiaryImporter(SubsidiaryReferences):
 
     def prepare(self, rows: list[dict]) -> None:
         # Parents may be rows further down the file: its source ids and names, known upfront.
-        self.file_source_ids = {cell(r, SOURCE_ID) for r in rows} - {""}
+        self.file_source_ids = {cell(r, SOURCE_ID): cell(r, "name") for r in rows}
+        self.file_source_ids.pop("", None)
         self.file_names = {cell(r, "name").lower() for r in rows} - {""}
 
     def prefetch(self, chunk: list[dict]) -> None:
@@ -604,7 +605,8 @@ class SubsidiaryImporter(SubsidiaryReferences):
                 "parent", _("No parent company “%(v)s” in this file or in GAM.") % {"v": parent}
             )
         else:
-            result.notes.append(_("Part of the group of “%(v)s”.") % {"v": parent})
+            name = self.file_source_ids.get(parent) or parent
+            result.notes.append(_("Part of the group of “%(v)s”.") % {"v": name})
 
     def write(self, results: list[RowResult]) -> None:
         creates = [r.obj for r in results if r.action == CREATE]

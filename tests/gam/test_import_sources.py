@@ -66,7 +66,7 @@ def test_salesforce_accounts_with_their_preset(world, fi, run_import, apply_job)
     assert mapping["ParentId"] == "parent" and mapping["OwnerId"] == "owner"
     assert job.status == "preview", job.errors
     assert job.summary["create"] == 7
-    assert "Part of the group of “0015g00000NrdVkAAA”." in by_row(job)[3]["notes"]
+    assert "Part of the group of “Nordvik Group AB”." in by_row(job)[3]["notes"]
     job = apply_job(job)
     assert job.status == "done", job.errors
     assert job.summary["groups"] == 2 and job.summary["global_accounts_created"] == 2
