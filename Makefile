@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?= -n auto
 
-.PHONY: run test lint format bench services clean lock
+.PHONY: run test lint format bench services clean lock chaos
 
 # Exactly the locked versions, checked by hash (requirements-dev.lock: make lock).
 $(VENV)/.installed: pyproject.toml requirements-dev.lock
@@ -50,6 +50,13 @@ bench: $(VENV)/.installed
 
 services:
 	scripts/services.sh
+
+# Faults on a production-like stack of its own (gunicorn, Celery worker, RLS roles, Redis):
+# Redis killed, the worker SIGKILLed mid-scan, the database refused, concurrent writers and
+# import applies; prints requests served, 5xx, rows lost or duplicated (scripts/chaos.py).
+chaos: $(VENV)/.installed
+	scripts/services.sh
+	$(PY) scripts/chaos.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles

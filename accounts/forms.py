@@ -9,6 +9,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts import services
 from accounts.models import (
     Contact,
     FrameworkAgreement,
@@ -59,7 +60,8 @@ class VersionedForm(ServiceModelForm):
 class GlobalAccountForm(VersionedForm):
     class Meta:
         model = GlobalAccount
-        fields = ["name", "headquarters_country", "industry", "website", "description"]
+        # the tier follows the score (an override has its own form)
+        fields = [f for f in services.GLOBAL_ACCOUNT_FIELDS if f != "tier"]
         widgets = {"description": forms.Textarea(attrs={"rows": 4})}
         help_texts = {"website": _("A domain such as volvia.com, or a full address.")}
 
@@ -146,15 +148,7 @@ class SubsidiaryForm(VersionedForm):
 
     class Meta:
         model = Subsidiary
-        fields = [
-            "name",
-            "country",
-            "global_account",
-            "registration_number",
-            "website",
-            "address",
-            "owner",
-        ]
+        fields = list(services.SUBSIDIARY_FIELDS)
         # Every global account and user of the tenant: thousands of options in a large one.
         widgets = {
             "address": forms.Textarea(attrs={"rows": 3}),
@@ -203,7 +197,8 @@ class SubsidiaryForm(VersionedForm):
 class ContactForm(ServiceModelForm):
     class Meta:
         model = Contact
-        fields = ["name", "title", "email", "phone", "buying_role", "attitude", "reports_to"]
+        # the subsidiary comes from the page's URL
+        fields = [f for f in services.CONTACT_FIELDS if f != "subsidiary"]
 
     def __init__(self, *args, subsidiary: Subsidiary, reports_to_choices, **kwargs):
         super().__init__(*args, **kwargs)
@@ -242,15 +237,8 @@ class RelationshipForm(forms.Form):
 class FrameworkAgreementForm(ServiceModelForm):
     class Meta:
         model = FrameworkAgreement
-        fields = [
-            "name",
-            "countries",
-            "discount_percent",
-            "shipping_terms",
-            "terms",
-            "valid_from",
-            "valid_until",
-        ]
+        # the account comes from the page's URL
+        fields = [f for f in services.AGREEMENT_FIELDS if f != "global_account"]
         widgets = {
             "valid_from": DATE,
             "valid_until": DATE,
@@ -273,7 +261,7 @@ class FrameworkAgreementForm(ServiceModelForm):
 class TierForm(ServiceModelForm):
     class Meta:
         model = Tier
-        fields = ["name", "rank", "min_score", "review_interval_days"]
+        fields = list(services.TIER_FIELDS)
         help_texts = {
             "min_score": _("Accounts scoring at least this (0–5) get the tier."),
             "review_interval_days": _("How often the account plan is reviewed."),
@@ -283,7 +271,7 @@ class TierForm(ServiceModelForm):
 class CriterionForm(ServiceModelForm):
     class Meta:
         model = SelectionCriterion
-        fields = ["name", "kind", "weight", "scale_max", "order"]
+        fields = list(services.CRITERION_FIELDS)
         help_texts = {
             "weight": _("How much the criterion counts against the others."),
             "scale_max": _("Numeric criteria only: the value that scores full marks (5)."),

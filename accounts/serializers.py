@@ -9,6 +9,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts import services
 from accounts.models import (
     Contact,
     FrameworkAgreement,
@@ -58,13 +59,13 @@ class VersionedSerializerMixin:
 class TierSerializer(serializers.ModelSerializer):
     class Meta:
         model = Tier
-        fields = ["id", "name", "rank", "min_score", "review_interval_days"]
+        fields = ["id", *services.TIER_FIELDS]
 
 
 class SelectionCriterionSerializer(serializers.ModelSerializer):
     class Meta:
         model = SelectionCriterion
-        fields = ["id", "name", "kind", "weight", "scale_max", "order"]
+        fields = ["id", *services.CRITERION_FIELDS]
         extra_kwargs = {"weight": {"required": False}, "order": {"required": False}}
 
 
@@ -109,18 +110,13 @@ class GlobalAccountSerializer(VersionedSerializerMixin, serializers.ModelSeriali
         model = GlobalAccount
         fields = [
             "id",
-            "name",
-            "tier",
-            "headquarters_country",
+            *services.GLOBAL_ACCOUNT_FIELDS,
             "manager",
             "manager_name",
             "score",
             "tier_override",
             "tier_override_by",
             "tier_override_reason",
-            "description",
-            "industry",
-            "website",
             "subsidiary_count",
             "details_visible",
             "can_change",
@@ -237,13 +233,7 @@ class SubsidiarySerializer(VersionedSerializerMixin, serializers.ModelSerializer
         model = Subsidiary
         fields = [
             "id",
-            "global_account",
-            "name",
-            "country",
-            "registration_number",
-            "website",
-            "address",
-            "owner",
+            *services.SUBSIDIARY_FIELDS,
             "manager",
             "can_change",
             "created_at",
@@ -268,19 +258,7 @@ class ContactSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Contact
-        fields = [
-            "id",
-            "subsidiary",
-            "name",
-            "title",
-            "email",
-            "phone",
-            "buying_role",
-            "attitude",
-            "reports_to",
-            "global_account",
-            "country",
-        ]
+        fields = ["id", *services.CONTACT_FIELDS, "global_account", "country"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -322,18 +300,7 @@ class FrameworkAgreementSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = FrameworkAgreement
-        fields = [
-            "id",
-            "global_account",
-            "name",
-            "countries",
-            "discount_percent",
-            "shipping_terms",
-            "terms",
-            "valid_from",
-            "valid_until",
-            "active",
-        ]
+        fields = ["id", *services.AGREEMENT_FIELDS, "active"]
         # The service takes it on create (the model's default of 0 is not a guess to make).
         extra_kwargs = {"discount_percent": {"required": True}}
 

@@ -29,7 +29,7 @@ def lock_current(obj: models.Model) -> models.Model:
     to what the caller read earlier, so a writer of other fields in between is not overwritten
     (two PATCHes of different fields both land), and two writers of one row take turns. The
     version check of ``save_if_current`` then compares with the stored version."""
-    model = type(obj)
+    model = obj._meta.model  # not type(obj): request.user is a lazy proxy of the user
     obj.refresh_from_db(from_queryset=model._base_manager.select_for_update(of=("self",)))
     return obj
 
@@ -40,7 +40,7 @@ def save_if_current(obj: models.Model, expected_version: int | None, **save_kwar
     The check and the bump happen in one conditional UPDATE, so two concurrent saves cannot
     both pass. ``expected_version`` None means "the client did not say" and skips the check.
     """
-    model = type(obj)
+    model = obj._meta.model
     if expected_version is not None:
         bumped = model._base_manager.filter(pk=obj.pk, version=expected_version).update(
             version=F("version") + 1

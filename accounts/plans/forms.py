@@ -16,6 +16,7 @@ from accounts.plans.models import (
     PlanReview,
 )
 from accounts.plans.selectors import PLAN_TEXT_FIELDS, PlanAccess
+from accounts.plans.services import ACTION_FIELDS, OBJECTIVE_FIELDS
 from gam.models import Country, User
 from opportunities.models import ProductLine
 
@@ -81,7 +82,7 @@ class _PlanItemForm(forms.ModelForm):
 class ObjectiveForm(_PlanItemForm):
     class Meta:
         model = PlanObjective
-        fields = ["title", "target_amount", "target_date", "country", "product_line"]
+        fields = list(OBJECTIVE_FIELDS)
         widgets = {"target_date": DATE}
         labels = {"country": _("Country (empty: the whole account)")}
         help_texts = {
@@ -99,7 +100,7 @@ class ObjectiveForm(_PlanItemForm):
 class ActionForm(_PlanItemForm):
     class Meta:
         model = PlanAction
-        fields = ["title", "objective", "owner", "due_date", "status", "country"]
+        fields = list(ACTION_FIELDS)
         widgets = {"due_date": DATE}
         labels = {"country": _("Country (empty: the whole account)")}
 

@@ -12,17 +12,21 @@ from django.db import migrations, models
 
 
 def hash_existing_tokens(apps, schema_editor):
+    # On the migration's own connection (the owner role in production), never the app's.
+    db = schema_editor.connection.alias
     Token = apps.get_model("authtoken", "Token")
     ApiToken = apps.get_model("gam", "ApiToken")
-    for token in Token.objects.all().iterator():
-        ApiToken.objects.create(
+    ApiToken.objects.using(db).bulk_create(
+        ApiToken(
             user_id=token.user_id,
             name="API token (from before named tokens)",
             prefix=token.key[:8],
             digest=hashlib.sha256(token.key.encode()).hexdigest(),
             created_at=token.created,
         )
-    Token.objects.all().delete()
+        for token in Token.objects.using(db).all()
+    )
+    Token.objects.using(db).all().delete()
 
 
 class Migration(migrations.Migration):
