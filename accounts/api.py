@@ -44,7 +44,13 @@ from accounts.serializers import (
     TierSerializer,
     score_breakdown_data,
 )
-from accounts.warnings import duplicate_warnings
+from accounts.warnings import (
+    duplicate_hint_text,
+    duplicate_hints,
+    group_hint_text,
+    group_hints,
+    group_suggestion_data,
+)
 from gam.concurrency import StaleVersion, version_from_if_match
 from gam.drf import IdsFirstPaginationMixin, IsTenantAdminOrReadOnly, TenantScopedAPIMixin
 from teams.selectors import can_change_account, can_change_subsidiary
@@ -242,8 +248,13 @@ class SubsidiaryViewSet(IdsFirstPaginationMixin, ServiceViewSet):
             raise _forbidden("You may see this subsidiary but not change it.")
         return subsidiary
 
-    def _warnings(self, subsidiary) -> list[str]:
-        return duplicate_warnings(
+    def _add_warnings(self, response) -> None:
+        """``warnings`` (sentences: the same company, and the group it probably belongs
+        to) and ``group_suggestions`` (the global accounts to link it to: ``PATCH``
+        ``{"global_account": id}`` links it when ``can_link``; otherwise ``manager`` is whom
+        to ask). A group whose account a duplicate warning names already is not repeated."""
+        subsidiary = self._saved
+        duplicates = duplicate_hints(
             self.request.user,
             name=subsidiary.name,
             country_code=subsidiary.country.code,
@@ -251,6 +262,20 @@ class SubsidiaryViewSet(IdsFirstPaginationMixin, ServiceViewSet):
             website=subsidiary.website,
             exclude_pk=subsidiary.pk,
         )
+        hints = group_hints(
+            self.request.user,
+            name=subsidiary.name,
+            country=subsidiary.country,
+            registration_number=subsidiary.registration_number,
+            website=subsidiary.website,
+            exclude_pk=subsidiary.pk,
+            current_account_id=subsidiary.global_account_id,
+            exclude_account_ids={h.account_id for h in duplicates if h.account_id},
+        )
+        response.data["warnings"] = [duplicate_hint_text(h) for h in duplicates] + [
+            group_hint_text(h) for h in hints
+        ]
+        response.data["group_suggestions"] = [group_suggestion_data(h) for h in hints]
 
     def perform_create(self, serializer):
         data, _version = serializer.service_arguments()
@@ -279,14 +304,14 @@ class SubsidiaryViewSet(IdsFirstPaginationMixin, ServiceViewSet):
 
     def create(self, request, *args, **kwargs):
         response = super().create(request, *args, **kwargs)
-        response.data["warnings"] = self._warnings(self._saved)
+        self._add_warnings(response)
         return response
 
     def update(self, request, *args, **kwargs):
         self._keys_changed = False
         response = super().update(request, *args, **kwargs)
         if self._keys_changed:
-            response.data["warnings"] = self._warnings(self._saved)
+            self._add_warnings(response)
         return response
 
 

@@ -156,7 +156,7 @@ class SubsidiaryReferences(Importer):
 
 
 def _match_rank(keys: MatchingKeys, sub: Subsidiary) -> tuple[int, tuple[str, ...]]:
-    """The evidence of accounts.matching.find_matches, for a candidate fetched in bulk."""
+    """The evidence of accounts.discovery.find_matches, for a candidate fetched in bulk."""
     reasons = []
     if keys.registration_key and sub.registration_key == keys.registration_key:
         reasons.append("registration_number")

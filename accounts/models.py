@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from accounts.matching import account_match_keys, matching_keys
 from gam.tenancy import TenantOwnedModel
 
 
@@ -66,6 +67,16 @@ class SelectionCriterion(TenantOwnedModel):
 class GlobalAccount(TenantOwnedModel):
     """An international customer group, worked by one global account team."""
 
+    def set_matching_keys(self) -> None:
+        self.match_keys = account_match_keys(self.name, self.website)
+
+    def save(self, *args, **kwargs) -> None:
+        self.set_matching_keys()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "match_keys"}
+        super().save(*args, **kwargs)
+
     name = models.CharField(_("name"), max_length=200)
     headquarters_country = models.ForeignKey(
         "gam.Country",
@@ -101,10 +112,13 @@ class GlobalAccount(TenantOwnedModel):
         related_name="managed_global_accounts",
         editable=False,
     )
+    # Group discovery's blocking keys of the account's own name and website (as on
+    # Subsidiary): a local customer of the group is found against the account itself.
+    match_keys = models.TextField(blank=True, default="", editable=False)
     created_at = models.DateTimeField(default=timezone.now)
     version = models.PositiveIntegerField(default=1)
 
-    history = HistoricalRecords(excluded_fields=["version"])
+    history = HistoricalRecords(excluded_fields=["version", "match_keys"])
 
     class Meta:
         ordering = ["name"]
@@ -168,11 +182,22 @@ class Subsidiary(TenantOwnedModel):
     name_block = models.CharField(max_length=60, blank=True, editable=False)
     registration_key = models.CharField(max_length=64, blank=True, editable=False)
     domain_key = models.CharField(max_length=255, blank=True, editable=False)
+    # Group discovery's blocking keys (accounts.matching.groups.blocking_keys), space
+    # separated with a space at each end: an array on PostgreSQL (GIN-indexed expression,
+    # migration 0009) and a plain LIKE elsewhere.
+    match_keys = models.TextField(blank=True, default="", editable=False)
     created_at = models.DateTimeField(default=timezone.now)
     version = models.PositiveIntegerField(default=1)
 
     history = HistoricalRecords(
-        excluded_fields=["name_key", "name_block", "registration_key", "domain_key", "version"]
+        excluded_fields=[
+            "name_key",
+            "name_block",
+            "registration_key",
+            "domain_key",
+            "match_keys",
+            "version",
+        ]
     )
 
     class Meta:
@@ -194,8 +219,6 @@ class Subsidiary(TenantOwnedModel):
 
     def set_matching_keys(self) -> None:
         """Recompute the duplicate-detection keys from name, number, website and country."""
-        from accounts.matching import matching_keys
-
         keys = matching_keys(
             name=self.name,
             registration_number=self.registration_number,
@@ -206,6 +229,7 @@ class Subsidiary(TenantOwnedModel):
         self.name_block = keys.name_block
         self.registration_key = keys.registration_key
         self.domain_key = keys.domain_key
+        self.match_keys = keys.match_keys
 
     def save(self, *args, **kwargs) -> None:
         # Derived columns of this row only; bulk loaders call set_matching_keys themselves.
@@ -218,6 +242,7 @@ class Subsidiary(TenantOwnedModel):
                 "name_block",
                 "registration_key",
                 "domain_key",
+                "match_keys",
             }
         super().save(*args, **kwargs)
 

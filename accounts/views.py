@@ -20,8 +20,9 @@ from django.utils.translation import gettext as _
 
 from accounts import change_history, dependents, forms, relationship_map, scoring, services
 from accounts import selectors as account_selectors
-from accounts.matching import find_matches
+from accounts.discovery import find_matches
 from accounts.models import Contact, FrameworkAgreement, GlobalAccount, Subsidiary, Tier
+from accounts.warnings import group_hints
 from gam import search
 from gam.access import get_visible
 from gam.concurrency import StaleVersion
@@ -510,6 +511,25 @@ def _duplicates(user, form, exclude_pk=None) -> list:
     )
 
 
+def _group_hints(user, form, instance, matches) -> list:
+    """The global accounts the customer in the form probably belongs to (group discovery),
+    unless the form already puts it under one of them or a likely duplicate there is shown
+    already."""
+    data = form.cleaned_data
+    return group_hints(
+        user,
+        name=data["name"],
+        country=data.get("country"),
+        registration_number=data.get("registration_number") or "",
+        website=data.get("website") or "",
+        exclude_pk=instance.pk if instance else None,
+        current_account_id=data["global_account"].pk if data.get("global_account") else None,
+        exclude_account_ids={
+            m.subsidiary.global_account_id for m in matches if m.subsidiary.global_account_id
+        },
+    )
+
+
 def _check_local_manager_country(user, form, instance) -> None:
     """A local account manager places the account's subsidiaries only in their country: say
     so on the country field (accounts.services refuses it in any case)."""
@@ -555,25 +575,38 @@ def subsidiary_edit(request, pk: int | None = None):
             initial["global_account"] = account_id
         if user.country_id:
             initial["country"] = user.country_id
+    post = request.POST or None
+    link_to = _digits(request.POST.get("link_account", "")) if post else ""
+    if link_to:
+        # "Save and link it": the one-click link a group hint offers (placement rules apply
+        # in accounts.services as for any choice of the field).
+        post = request.POST.copy()
+        post["global_account"] = str(link_to)
     account_locked = instance is not None and not account_selectors.may_take_out_of_account(
         user, instance.global_account
     )
     form = forms.SubsidiaryForm(
-        request.POST or None, instance=instance, initial=initial, account_locked=account_locked
+        post, instance=instance, initial=initial, account_locked=account_locked
     )
-    if request.method == "POST" and form.account_tampered(request.POST):
+    if request.method == "POST" and form.account_tampered(post):
         _deny(_("You may change this subsidiary but not move it to another account."))
     matches = []
+    groups = []
     if request.method == "POST" and form.is_valid():
         data = form.changes()
         _check_local_manager_country(user, form, instance)
     if request.method == "POST" and form.is_valid():
         if form.matching_input_changed():
             matches = _duplicates(user, form, exclude_pk=instance.pk if instance else None)
-        if matches and not form.cleaned_data["confirm_duplicate"]:
+            if not link_to:
+                groups = _group_hints(user, form, instance, matches)
+        if (matches or groups) and not form.cleaned_data["confirm_duplicate"] and not link_to:
             form.add_error(
                 "confirm_duplicate",
-                _("Check the customers above: open the existing one, or tick this box."),
+                _(
+                    "Check the customers above: open the existing one, link it to its group, "
+                    "or tick this box."
+                ),
             )
         else:
             try:
@@ -596,7 +629,7 @@ def subsidiary_edit(request, pk: int | None = None):
     return render(
         request,
         "accounts/subsidiary_form.html",
-        {"form": form, "object": instance, "matches": matches},
+        {"form": form, "object": instance, "matches": matches, "groups": groups},
     )
 
 

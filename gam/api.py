@@ -6,7 +6,9 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.db import transaction
 from django.db.models import ProtectedError, Q
+from django.http import JsonResponse
 from django.urls import NoReverseMatch, URLResolver, get_resolver, reverse
+from django.views.defaults import page_not_found
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
@@ -15,10 +17,15 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from gam import selectors, services, tokens
+from gam import selectors, services, tokens, webhooks
 from gam.audit import audit
-from gam.drf import IsTenantAdminOrReadOnly, LoginRateThrottle, TenantScopedAPIMixin
-from gam.models import Country, ExchangeRate
+from gam.drf import (
+    IsTenantAdmin,
+    IsTenantAdminOrReadOnly,
+    LoginRateThrottle,
+    TenantScopedAPIMixin,
+)
+from gam.models import Country, ExchangeRate, WebhookDelivery, WebhookEndpoint
 from gam.serializers import (
     ApiTokenSerializer,
     CountrySerializer,
@@ -28,6 +35,8 @@ from gam.serializers import (
     TokenRequestSerializer,
     TokenSerializer,
     UserSerializer,
+    WebhookDeliverySerializer,
+    WebhookEndpointSerializer,
 )
 
 
@@ -240,6 +249,50 @@ class ExchangeRateViewSet(TenantScopedAPIMixin, viewsets.ModelViewSet):
         instance.delete()
 
 
+class WebhookEndpointViewSet(TenantScopedAPIMixin, viewsets.ModelViewSet):
+    """Webhook endpoints of the tenant (tenant admins): ``url`` (HTTPS, a public address),
+    ``events`` (see gam.webhooks.EVENTS), ``active``. The create answer shows the signing
+    ``secret`` once."""
+
+    serializer_class = WebhookEndpointSerializer
+    permission_classes = [IsTenantAdmin]
+
+    def get_queryset(self):
+        return WebhookEndpoint.objects.order_by("id")
+
+    def perform_create(self, serializer):
+        endpoint = serializer.save(created_by=self.request.user, secret=webhooks.new_secret())
+        endpoint.show_secret = True
+        audit(self.request.user, "webhook.create", endpoint, url=endpoint.url)
+
+    def perform_update(self, serializer):
+        endpoint = serializer.save()
+        audit(self.request.user, "webhook.update", endpoint, url=endpoint.url)
+
+    def perform_destroy(self, instance):
+        audit(self.request.user, "webhook.delete", instance, url=instance.url)
+        instance.delete()
+
+
+class WebhookDeliveryViewSet(TenantScopedAPIMixin, viewsets.ReadOnlyModelViewSet):
+    """The delivery log (tenant admins), newest first; ``?endpoint=ID``, ``?status=``.
+    ``POST webhook-deliveries/{id}/replay/`` sends the same payload again."""
+
+    serializer_class = WebhookDeliverySerializer
+    permission_classes = [IsTenantAdmin]
+    filterset_fields = ["endpoint", "status", "event"]
+
+    def get_queryset(self):
+        return WebhookDelivery.objects.order_by("-created_at", "-id")
+
+    @extend_schema(request=None, responses={202: WebhookDeliverySerializer})
+    @action(detail=True, methods=["post"])
+    def replay(self, request, pk=None):
+        again = webhooks.replay(self.get_object())
+        audit(request.user, "webhook.replay", again, of=pk)
+        return Response(self.get_serializer(again).data, status=status.HTTP_202_ACCEPTED)
+
+
 class ApiRootView(APIView):
     """``GET /api/v1/``: the resources of the API, by name, with their URLs (open like the
     schema: it names routes, never data)."""
@@ -282,3 +335,11 @@ def _api_endpoints() -> dict[str, str]:
 
     walk(get_resolver().url_patterns)
     return found
+
+
+def not_found(request, exception=None):
+    """Django's 404 handler: under /api/ the JSON error body every API 404 has (an id the
+    route does not take, a path with no endpoint), the page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return page_not_found(request, exception)

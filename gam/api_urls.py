@@ -10,6 +10,8 @@ from gam.imports import api as import_api
 router = SimpleRouter()
 router.register("users", api.UserViewSet, basename="user")
 router.register("tokens", api.ApiTokenViewSet, basename="apitoken")
+router.register("webhooks", api.WebhookEndpointViewSet, basename="webhookendpoint")
+router.register("webhook-deliveries", api.WebhookDeliveryViewSet, basename="webhookdelivery")
 router.register("countries", api.CountryViewSet, basename="country")
 router.register("exchange-rates", api.ExchangeRateViewSet, basename="exchangerate")
 router.register("audit-log", AuditLogViewSet, basename="auditlog")

@@ -20,6 +20,7 @@ class GamConfig(AppConfig):
         from gam import (  # noqa: PLC0415
             checks,  # noqa: F401  (registers the system checks)
             search,
+            webhooks,  # noqa: F401  (connects the event receivers)
         )
         from gam.rls import post_migrate_apply_rls  # noqa: PLC0415
 

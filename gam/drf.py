@@ -10,6 +10,7 @@ from django.db import IntegrityError
 from django.http import Http404
 from rest_framework import exceptions, permissions, serializers, status
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -59,7 +60,16 @@ def exception_handler(exc, context):
         exc = exceptions.Throttled(
             wait=exc.wait, detail="Too many requests: the API rate limit was reached."
         )
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    request = context.get("request")
+    if response is not None and str(getattr(request, "accepted_media_type", "")).startswith(
+        "text/csv"
+    ):
+        # An error of a ?format=csv request is the JSON error body the schema documents (and
+        # a client can read), not a one-row spreadsheet.
+        request.accepted_renderer = JSONRenderer()
+        request.accepted_media_type = JSONRenderer.media_type
+    return response
 
 
 class TenantScopedAPIMixin:

@@ -104,13 +104,15 @@ class AutoSchema(SpectacularAutoSchema):
         elif (
             direction == "request"
             and type(field) is serializers.CharField
-            and field.trim_whitespace
-            and not field.allow_blank
             and schema
             and "pattern" not in schema
         ):
-            # DRF trims before the blank check: "  " is blank, so say a non-space is needed.
-            schema["pattern"] = r"\S"
+            # DRF refuses NUL characters in text, and trims before the blank check ("  " is
+            # blank): say so, or generated valid input is refused.
+            if field.trim_whitespace and not field.allow_blank:
+                schema["pattern"] = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+            else:
+                schema["pattern"] = r"^[^\u0000]*$"
         return schema
 
     def _map_basic_serializer(self, serializer, direction):

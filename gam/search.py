@@ -25,17 +25,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from functools import cache, lru_cache
+from functools import cache
 
 from django.db import connection as default_connection
 from django.db import models
 from django.db.models import F, Lookup, Q, QuerySet
 from django.db.models.signals import post_init, post_save
 
-from accounts.matching import _strip_accents
 from gam.lookups import in_subquery
 from gam.models import SearchWord
 from gam.tenancy import current_tenant_id, tenant_context
+from gam.text import fold
 
 Kind = SearchWord.Kind
 
@@ -59,16 +59,11 @@ SOURCES: dict[int, tuple[str, str, tuple[str, ...]]] = {
 # --- normalization --------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=65536)
-def _fold(token: str) -> str:
-    return _strip_accents(token).casefold()
-
-
 def words(text: str) -> list[str]:
     """The distinct normalized words of ``text``, in order."""
     if not text:
         return []
-    folded = text.casefold() if text.isascii() else _fold(text)
+    folded = text.casefold() if text.isascii() else fold(text)
     return list(dict.fromkeys(w[:WORD_LENGTH] for w in _SPLIT.split(folded) if w))
 
 

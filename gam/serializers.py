@@ -10,8 +10,17 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from gam import webhooks
 from gam.drf import TenantSlugRelatedField
-from gam.models import ApiToken, Country, ExchangeRate, Tenant, User
+from gam.models import (
+    ApiToken,
+    Country,
+    ExchangeRate,
+    Tenant,
+    User,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from gam.timezones import time_zone_choices
 
 
@@ -70,6 +79,59 @@ class ApiTokenSerializer(serializers.ModelSerializer):
         if value is not None and value <= timezone.now():
             raise serializers.ValidationError(_("The expiry must be in the future."))
         return value
+
+
+class WebhookEndpointSerializer(serializers.ModelSerializer):
+    """An endpoint for events. ``secret`` (signs the deliveries) is in the create answer
+    only."""
+
+    events = serializers.ListField(
+        child=serializers.ChoiceField(choices=webhooks.EVENTS), min_length=1
+    )
+    secret = serializers.CharField(read_only=True, help_text="Shown once, at creation.")
+
+    optional_in_response = ("secret",)  # for the schema (gam/schema.py)
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = ["id", "url", "events", "active", "created_by", "created_at", "secret"]
+        read_only_fields = ["created_by", "created_at"]
+
+    def validate_url(self, value: str) -> str:
+        try:
+            webhooks.check_target(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict["url"]) from exc
+        return value
+
+    def validate_events(self, value: list[str]) -> list[str]:
+        return sorted(set(value))
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not getattr(instance, "show_secret", False):
+            data.pop("secret", None)
+        return data
+
+
+class WebhookDeliverySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WebhookDelivery
+        fields = [
+            "id",
+            "endpoint",
+            "event",
+            "payload",
+            "status",
+            "attempts",
+            "response_status",
+            "error",
+            "next_attempt_at",
+            "created_at",
+            "delivered_at",
+            "replay_of",
+        ]
+        read_only_fields = fields
 
 
 class TenantSerializer(serializers.ModelSerializer):

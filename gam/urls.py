@@ -61,5 +61,9 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
 ]
+
 # The database unreachable is a 503 (JSON for the API, a plain maintenance page), not a 500.
 handler500 = "gam.errors.server_error"
+
+# A 404 under /api/ answers JSON like every other API error (gam.api.not_found).
+handler404 = "gam.api.not_found"

@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import FrameworkAgreement, Subsidiary
-from accounts.selectors import contacts_visible_to, framework_agreements_visible_to
+from accounts.selectors import contacts_visible_to
 from gam.models import Country, User
 from opportunities import selectors
 from opportunities.models import (
@@ -83,15 +83,9 @@ class OpportunityForm(forms.ModelForm):
         subsidiary = self.chosen_subsidiary()
         if subsidiary is None or subsidiary.global_account_id is None:
             return FrameworkAgreement.objects.none()
-        # Those the user may see; an agreement already linked stays linked on save.
-        visible = framework_agreements_visible_to(self.user).prefetch_related(None)
-        visible = visible.filter(global_account_id=subsidiary.global_account_id)
-        linked = self.instance.framework_agreement_id
-        if linked is not None:
-            visible = visible | FrameworkAgreement.objects.filter(
-                pk=linked, global_account_id=subsidiary.global_account_id
-            )
-        return visible
+        # Whoever enters a deal at the account is shown its agreements (DESIGN.md): they are
+        # the point of the warning, so they are the choices too.
+        return FrameworkAgreement.objects.filter(global_account_id=subsidiary.global_account_id)
 
     def clean_currency(self):
         return (self.cleaned_data.get("currency") or "").upper()

@@ -10,6 +10,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from accounts.discovery import find_matching_subsidiaries
 from accounts.models import GlobalAccount, Subsidiary
 from gam.access import get_visible
 from gam.models import User
@@ -271,7 +272,6 @@ def lead_matching_subsidiaries(lead: Lead, limit: int = 5) -> list[Subsidiary]:
     """Existing customers the lead's company probably is (name, registration number, web
     domain), best first, so conversion links to them instead of entering a duplicate. A
     group shares its domain across countries: the lead's own country comes first."""
-    from accounts.matching import find_matching_subsidiaries
 
     matches = find_matching_subsidiaries(
         lead.company_name,

@@ -9,7 +9,7 @@ from django.core.validators import RegexValidator
 from rest_framework import serializers
 
 from accounts.models import Contact, FrameworkAgreement, Subsidiary
-from accounts.selectors import contacts_visible_to, framework_agreements_visible_to
+from accounts.selectors import contacts_visible_to
 from gam.drf import TenantPrimaryKeyRelatedField, TenantSlugRelatedField, warnings_field
 from gam.models import Country, User
 from opportunities import selectors
@@ -157,17 +157,6 @@ class OpportunitySerializer(serializers.ModelSerializer):
             "warnings",
         ]
         read_only_fields = ["status", "global_account", "amount_reporting"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None and request.user.is_authenticated:
-            # Only an agreement the user may see (or the one already linked) can be linked.
-            agreements = framework_agreements_visible_to(request.user).prefetch_related(None)
-            linked = getattr(self.instance, "framework_agreement_id", None)
-            if linked is not None:
-                agreements = agreements | FrameworkAgreement.objects.filter(pk=linked)
-            self.fields["framework_agreement"].queryset = agreements
 
     def validate_currency(self, value: str) -> str:
         return value.upper()

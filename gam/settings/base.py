@@ -120,6 +120,12 @@ AUTHENTICATION_BACKENDS = [
 API_TOKEN_DEFAULT_DAYS = env_int("API_TOKEN_DEFAULT_DAYS", 365)
 API_TOKEN_LOGIN_DAYS = env_int("API_TOKEN_LOGIN_DAYS", 30)
 
+# Webhooks (gam.webhooks): attempts per delivery and the first back-off (x4 each retry);
+# private targets only for local development and tests (never in production: SSRF).
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 5)
+WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 30)
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", False)
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -212,14 +218,14 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ActivityKindEnum": "opportunities.models.Activity.Kind",
         "CriterionKindEnum": "accounts.models.SelectionCriterion.Kind",
-        "ConflictKindEnum": "opportunities.models.ConflictKind",
+        "ConflictKindEnum": "opportunities.conflicts.models.ConflictKind",
         "ImportKindEnum": "gam.imports.registry.kinds",
         "OpportunityStatusEnum": "opportunities.models.OpportunityStatus",
         "LeadStatusEnum": "opportunities.models.Lead.Status",
-        "ConflictStatusEnum": "opportunities.models.ConflictStatus",
+        "ConflictStatusEnum": "opportunities.conflicts.models.ConflictStatus",
         "PlanActionStatusEnum": "accounts.plans.models.PlanAction.Status",
         "ImportStatusEnum": "gam.models.ImportJob.Status",
-        "ScanRunStatusEnum": "opportunities.models.ScanRun.Status",
+        "ScanRunStatusEnum": "opportunities.conflicts.models.ScanRun.Status",
     },
 }
 

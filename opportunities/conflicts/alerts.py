@@ -76,6 +76,7 @@ def _absolute(path: str) -> str:
 
 KIND_TITLES = {
     ConflictKind.DUPLICATE_CUSTOMER: "Possible duplicate customer",
+    ConflictKind.UNLINKED_GROUP: "Companies of one group not linked to one global account",
     ConflictKind.PARALLEL_OPPORTUNITY: "Parallel opportunities",
     ConflictKind.CAMPAIGN_DURING_NEGOTIATION: "Campaign during a negotiation",
     ConflictKind.FRAMEWORK_AGREEMENT_MISSED: "Framework agreement not referenced",

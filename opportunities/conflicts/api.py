@@ -7,8 +7,8 @@ to act; 400 for bad input or a transition the lifecycle does not allow (nothing 
 from __future__ import annotations
 
 import django_filters
-from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import exceptions, mixins, serializers, viewsets
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -20,9 +20,13 @@ from opportunities.conflicts.serializers import (
     ConflictEventSerializer,
     ConflictLinkSerializer,
     ConflictMergeSerializer,
+    ConflictOutSerializer,
     ConflictSerializer,
     ConflictStatusSerializer,
+    GroupAccountSerializer,
+    MergePlanSerializer,
     NotificationSerializer,
+    RecordSummarySerializer,
     record_summary_data,
 )
 
@@ -32,6 +36,9 @@ class ConflictFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=ConflictStatus.choices)
     country = django_filters.CharFilter(method="filter_country")
     global_account = django_filters.NumberFilter()
+    has_global_account = django_filters.BooleanFilter(
+        field_name="global_account", lookup_expr="isnull", exclude=True
+    )
 
     class Meta:
         model = Conflict
@@ -74,6 +81,7 @@ class ConflictViewSet(
         context.update(summaries=cs.record_summaries([conflict]), detail=True)
         return Response({**ConflictSerializer(conflict, context=context).data, **extra})
 
+    @extend_schema(responses=ConflictOutSerializer(many=True))
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
@@ -85,9 +93,11 @@ class ConflictViewSet(
             ConflictSerializer(page, many=True, context=context).data
         )
 
+    @extend_schema(responses=ConflictOutSerializer)
     def retrieve(self, request, *args, **kwargs):
         return self._render(self.get_object(), reload=False)
 
+    @extend_schema(request=ConflictStatusSerializer, responses=ConflictOutSerializer)
     def partial_update(self, request, *args, **kwargs):
         conflict = self._handled_object()
         form = ConflictStatusSerializer(data=request.data)
@@ -95,6 +105,7 @@ class ConflictViewSet(
         services.conflict_set_status(conflict=conflict, actor=request.user, **form.validated_data)
         return self._render(conflict)
 
+    @extend_schema(request=ConflictLinkSerializer, responses=ConflictOutSerializer)
     @action(detail=True, methods=["post"], serializer_class=ConflictLinkSerializer)
     def link(self, request, pk=None):
         """Duplicate customers that are different legal entities of one group: put them
@@ -134,6 +145,17 @@ class ConflictViewSet(
             )
         return survivor, duplicate
 
+    @extend_schema(
+        methods=["GET"],
+        parameters=[
+            OpenApiParameter("survivor", int, required=True, description="The record to keep."),
+            OpenApiParameter("duplicate", int, description="The one merged into it."),
+        ],
+        responses=MergePlanSerializer,
+    )
+    @extend_schema(
+        methods=["POST"], request=ConflictMergeSerializer, responses=ConflictOutSerializer
+    )
     @action(detail=True, methods=["get", "post"], serializer_class=ConflictMergeSerializer)
     def merge(self, request, pk=None):
         """The same legal entity entered twice. ``GET ?survivor=ID`` lists exactly what
@@ -160,18 +182,115 @@ class ConflictViewSet(
                     ],
                     "copied_fields": [{"field": f, "value": v} for f, v in plan.copied_fields],
                     "other_conflicts_closed": plan.other_conflicts,
+                    "doubts": services.merge_doubts(survivor, duplicate),
                 }
             )
-        moved = services.subsidiaries_merge(
-            survivor=survivor,
-            duplicate=duplicate,
-            actor=request.user,
-            conflict=conflict,
-            note=form.validated_data["note"],
-        )
+        try:
+            moved = services.subsidiaries_merge(
+                survivor=survivor,
+                duplicate=duplicate,
+                actor=request.user,
+                conflict=conflict,
+                note=form.validated_data["note"],
+                confirm_doubts=form.validated_data["confirm"],
+            )
+        except services.MergeNeedsConfirmation:
+            doubts = services.merge_doubts(survivor, duplicate)
+            return Response(
+                {
+                    "detail": " ".join([*doubts, "Send confirm: true to merge them all the same."]),
+                    "doubts": doubts,
+                    "confirm_required": True,
+                },
+                status=status.HTTP_409_CONFLICT,
+            )
         return self._render(conflict, moved=moved)
 
-    @action(detail=True, methods=["get"], serializer_class=ConflictEventSerializer)
+    @extend_schema(
+        methods=["GET"],
+        parameters=[GroupAccountSerializer],
+        responses=inline_serializer(
+            "GroupAccountPreview",
+            {
+                "name": serializers.CharField(),
+                "name_taken": serializers.BooleanField(),
+                "headquarters_country": serializers.CharField(allow_null=True),
+                "manager": serializers.IntegerField(allow_null=True),
+                "members": serializers.ListField(child=serializers.DictField()),
+                "local_account_managers": serializers.ListField(child=serializers.DictField()),
+            },
+        ),
+    )
+    @extend_schema(methods=["POST"], request=GroupAccountSerializer, responses=ConflictSerializer)
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        url_path="create-account",
+        serializer_class=GroupAccountSerializer,
+    )
+    def create_account(self, request, pk=None):
+        """An unlinked group without a global account becomes one (tenant admins only).
+        ``GET`` previews what will happen (the suggested name, the members that will be
+        linked, the owners proposed as local account managers); ``POST`` does it, atomically:
+        the account, the links, the team, and the conflict resolved. Undone by unlinking the
+        members."""
+        conflict = self._handled_object()
+        if not request.user.is_tenant_admin:
+            raise exceptions.PermissionDenied(
+                "Only a tenant admin may create a global account; the GAM of an account may "
+                "link a group's companies to it (link/)."
+            )
+        data = request.query_params if request.method == "GET" else request.data
+        form = GroupAccountSerializer(data=data, context=self.get_serializer_context())
+        form.is_valid(raise_exception=True)
+        values = form.validated_data
+        plan = services.group_account_plan(
+            conflict=conflict,
+            name=values["name"],
+            headquarters_country=values["headquarters_country"],
+            manager=values["manager"],
+        )
+        if request.method == "GET":
+            return Response(
+                {
+                    "name": plan.name,
+                    "name_taken": plan.name_taken,
+                    "headquarters_country": plan.headquarters_country.code
+                    if plan.headquarters_country
+                    else None,
+                    "manager": plan.manager.pk if plan.manager else None,
+                    "members": [
+                        {
+                            "id": m.subsidiary.pk,
+                            "name": m.subsidiary.name,
+                            "country": m.subsidiary.country.code,
+                            "owner": m.subsidiary.owner_id,
+                            "leaves_global_account": m.leaves.pk if m.leaves else None,
+                        }
+                        for m in plan.members
+                    ],
+                    "local_account_managers": [
+                        {"user": u.pk, "country": c.code} for u, c in plan.local_managers
+                    ]
+                    if values["add_local_managers"]
+                    else [],
+                }
+            )
+        account = services.group_create_account(
+            conflict=conflict,
+            actor=request.user,
+            name=plan.name,
+            headquarters_country=plan.headquarters_country,
+            manager=values["manager"],
+            add_local_managers=values["add_local_managers"],
+            note=values["note"],
+        )
+        return self._render(conflict, created_global_account=account.pk)
+
+    @extend_schema(responses=ConflictEventSerializer(many=True))  # a page of them
+    @action(
+        detail=True, methods=["get"], serializer_class=ConflictEventSerializer, filter_backends=[]
+    )
     def events(self, request, pk=None):
         """The conflict's history, oldest first."""
         conflict = self._handled_object()
@@ -179,7 +298,9 @@ class ConflictViewSet(
         page = self.paginate_queryset(events)
         return self.get_paginated_response(ConflictEventSerializer(page, many=True).data)
 
-    @action(detail=True, methods=["get"])
+    # A plain list, not a page (pagination_class None: the schema says so too).
+    @extend_schema(responses=RecordSummarySerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def records(self, request, pk=None):
         """The records side by side (what the detail's ``details`` holds)."""
         conflict = self._handled_object()

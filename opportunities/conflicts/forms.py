@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from gam.models import Country, User
 from opportunities.conflicts.models import ConflictKind, ConflictStatus
 
 NOTE_WIDGET = forms.Textarea(attrs={"rows": 3})
@@ -85,7 +86,43 @@ class ConflictMergeForm(forms.Form):
         label=_("I have checked the list: move everything and delete the duplicate."),
         required=False,
     )
+    confirm_doubts = forms.BooleanField(
+        label=_("I know these are probably two companies, and still want to merge them."),
+        required=False,
+    )
 
     def __init__(self, *args, subsidiaries, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["survivor"].choices = [(s.id, f"{s.name} ({s.country})") for s in subsidiaries]
+
+
+class GroupAccountForm(forms.Form):
+    """A new global account from an unlinked group: what the confirmation page asks."""
+
+    name = forms.CharField(label=_("Name of the global account"), max_length=200)
+    headquarters_country = forms.ModelChoiceField(
+        label=_("Headquarters country"), queryset=None, required=False
+    )
+    manager = forms.ModelChoiceField(
+        label=_("Global account manager"),
+        queryset=None,
+        required=False,
+        empty_label=_("Nobody yet (name one later on the team page)"),
+    )
+    add_local_managers = forms.BooleanField(
+        label=_("Make the owners of the companies its local account managers"),
+        required=False,
+        initial=True,
+    )
+    note = forms.CharField(label=_("Note"), widget=NOTE_WIDGET, required=False, max_length=4000)
+    confirm = forms.BooleanField(
+        label=_("I have checked the list: create the account and link these companies."),
+        required=False,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["headquarters_country"].queryset = Country.objects.order_by("code")
+        self.fields["manager"].queryset = User.in_tenant.filter(is_active=True).order_by(
+            "name", "email"
+        )

@@ -122,6 +122,8 @@ CONFLICT_COLUMNS = [
     "resolution_note",
     "detected_at",
     "last_seen_at",
+    "score",
+    "evidence",
 ]
 
 
@@ -143,11 +145,12 @@ def _insert_new(rows: list[tuple]) -> list[tuple[str, int, int | None]]:
                 key__in=[r[2] for r in rows], detected_at=rows[0][11]
             ).values_list("key", "id", "assignee_id")
         )
-    countries, records = CONFLICT_COLUMNS.index("countries"), CONFLICT_COLUMNS.index("records")
+    json_columns = [CONFLICT_COLUMNS.index(c) for c in ("countries", "records", "evidence")]
     params = []
     for row in rows:
         row = list(row)
-        row[countries], row[records] = json.dumps(row[countries]), json.dumps(row[records])
+        for column in json_columns:
+            row[column] = json.dumps(row[column])
         params.extend(row)
     marks = "(" + ", ".join(["%s"] * len(CONFLICT_COLUMNS)) + ")"
     columns = ", ".join(connection.ops.quote_name(c) for c in CONFLICT_COLUMNS)
@@ -260,11 +263,22 @@ class Recorder:
                     reason=finding.reason,
                     global_account_id=finding.global_account_id,
                     last_seen_at=self.now,
+                    score=finding.score,
+                    evidence=finding.evidence,
                 )
                 rows.append(row)
             Conflict.objects.bulk_update(
                 rows,
-                ["fingerprint", "countries", "records", "reason", "global_account", "last_seen_at"],
+                [
+                    "fingerprint",
+                    "countries",
+                    "records",
+                    "reason",
+                    "global_account",
+                    "last_seen_at",
+                    "score",
+                    "evidence",
+                ],
             )
         if reopened:
             # The assignee stays: whoever handled it before knows the story.
@@ -308,6 +322,8 @@ class Recorder:
                     "",
                     self.now,
                     self.now,
+                    f.score,
+                    list(f.evidence),
                 )
                 for f in new
             ]

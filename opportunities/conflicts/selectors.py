@@ -26,6 +26,7 @@ from django.db.models import (
     BooleanField,
     Case,
     Count,
+    DecimalField,
     Expression,
     F,
     IntegerField,
@@ -49,9 +50,10 @@ from opportunities.conflicts.models import (
     ConflictStatus,
     ScanRun,
 )
-from opportunities.models import Campaign, Opportunity
+from opportunities.models import Campaign, Opportunity, OpportunityStatus
 from teams.selectors import global_accounts_managed_by
 
+OPEN_STATUS = OpportunityStatus.OPEN.value
 RECORD_TYPES = ("subsidiary", "opportunity", "campaign", "framework_agreement")
 FULL, HINT = "full", "hint"
 
@@ -465,3 +467,126 @@ def findings_after_import(job, user: User) -> list[dict]:
         }
         for kind in IMPORT_FINDINGS
     ]
+
+
+# --- group discovery: the score in words, the proposed global accounts ----------------------
+
+# The matcher's score is the log-odds (in bits) of "one company / one group". In words:
+# strong from 10 bits (odds above 1000:1), likely from 5 (above 30:1), possible below.
+STRONG_SCORE, LIKELY_SCORE = 10.0, 5.0
+
+
+def score_label(score: float | None) -> str:
+    """``"strong"``, ``"likely"`` or ``"possible"`` ('' when the finding has no score)."""
+    if score is None:
+        return ""
+    if score >= STRONG_SCORE:
+        return "strong"
+    if score >= LIKELY_SCORE:
+        return "likely"
+    return "possible"
+
+
+class CountryCount(Expression):
+    """The number of codes in a conflict's ``countries`` list."""
+
+    output_field = IntegerField()
+
+    def __init__(self):
+        super().__init__(output_field=IntegerField())
+        self.countries = F("countries")
+
+    def get_source_expressions(self):
+        return [self.countries]
+
+    def set_source_expressions(self, exprs):
+        (self.countries,) = exprs
+
+    def resolve_expression(
+        self, query=None, allow_joins=True, reuse=None, summarize=False, for_save=False
+    ):
+        clone = self.copy()
+        clone.countries = self.countries.resolve_expression(
+            query, allow_joins, reuse, summarize, for_save
+        )
+        return clone
+
+    def as_sql(self, compiler, connection):
+        sql, params = compiler.compile(self.countries)
+        if connection.vendor == "postgresql":
+            return f"COALESCE(jsonb_array_length({sql}), 0)", params
+        return f"COALESCE(json_array_length({sql}), 0)", params
+
+
+class OpenPipeline(Expression):
+    """The open pipeline (sum of ``amount_reporting`` of open opportunities, in the tenant's
+    reporting currency) at the subsidiaries of a conflict's ``records``: one correlated
+    subquery per row of the list, inside the database."""
+
+    output_field = DecimalField(max_digits=20, decimal_places=2)
+
+    def __init__(self):
+        super().__init__(output_field=DecimalField(max_digits=20, decimal_places=2))
+        self.records = F("records")
+        self.tenant = F("tenant_id")
+
+    def get_source_expressions(self):
+        return [self.records, self.tenant]
+
+    def set_source_expressions(self, exprs):
+        self.records, self.tenant = exprs
+
+    def resolve_expression(
+        self, query=None, allow_joins=True, reuse=None, summarize=False, for_save=False
+    ):
+        clone = self.copy()
+        clone.records = self.records.resolve_expression(
+            query, allow_joins, reuse, summarize, for_save
+        )
+        clone.tenant = self.tenant.resolve_expression(
+            query, allow_joins, reuse, summarize, for_save
+        )
+        return clone
+
+    def as_sql(self, compiler, connection):
+        records_sql, records_params = compiler.compile(self.records)
+        tenant_sql, tenant_params = compiler.compile(self.tenant)
+        table = connection.ops.quote_name(Opportunity._meta.db_table)
+        if connection.vendor == "postgresql":
+            ids = (
+                f"SELECT (rec->>'id')::bigint FROM jsonb_array_elements({records_sql}) AS rec "
+                f"WHERE rec->>'type' = 'subsidiary'"
+            )
+        else:
+            ids = (
+                f"SELECT CAST(json_extract(rec.value, '$.id') AS INTEGER) "
+                f"FROM json_each({records_sql}) AS rec "
+                f"WHERE json_extract(rec.value, '$.type') = 'subsidiary'"
+            )
+        sql = (
+            f"COALESCE((SELECT SUM(o.amount_reporting) FROM {table} AS o "
+            f"WHERE o.tenant_id = {tenant_sql} AND o.status = %s AND o.subsidiary_id IN ({ids})"
+            f"), 0)"
+        )
+        return sql, (*tenant_params, OPEN_STATUS, *records_params)
+
+
+def proposals_for(user: User) -> QuerySet[Conflict]:
+    """The proposed global accounts the user may see: active ``unlinked_group`` findings,
+    ranked by the number of countries, then the open pipeline at their members.
+
+    Tenant admins see every one (those without a global account are theirs to make into
+    one; those with one, theirs or its GAM's to link). A GAM sees the findings that touch an
+    account they manage (its ``global_account``, or a member already under it) — the rule
+    of the conflict inbox (``conflicts_handled_by``); anyone else sees none."""
+    return (
+        conflicts_handled_by(user)
+        .filter(kind=ConflictKind.UNLINKED_GROUP, status__in=ACTIVE_STATUSES)
+        .annotate(country_count=CountryCount(), open_pipeline=OpenPipeline())
+        .order_by("-country_count", "-open_pipeline", "-score", "-id")
+    )
+
+
+def group_members(conflict: Conflict, summaries: dict) -> list[RecordSummary]:
+    """The existing subsidiaries of a group finding (or of a duplicate customer)."""
+    return [r for r in records_of(conflict, summaries) if r.type == "subsidiary" and r.exists]

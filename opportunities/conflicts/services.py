@@ -19,9 +19,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
+from accounts import services as account_services
+from accounts.matching.names import COUNTRY_WORDS, LEGAL_FORMS, NOISE_WORDS
 from accounts.models import GlobalAccount, Subsidiary
 from gam.audit import audit
 from gam.models import User
+from gam.text import fold_words
 from opportunities.conflicts import selectors as cs
 from opportunities.conflicts.models import (
     ACTIVE_STATUSES,
@@ -33,6 +36,8 @@ from opportunities.conflicts.models import (
 )
 from opportunities.conflicts.queue import queue_conflict_check
 from opportunities.models import Activity, Campaign, Opportunity
+from teams import services as team_services
+from teams.models import TeamRole
 from teams.selectors import global_accounts_managed_by, subsidiaries_changeable_by
 
 # status -> the statuses a user may move a conflict to from there
@@ -146,24 +151,35 @@ def _may_move(actor: User, subsidiary: Subsidiary) -> bool:
     return subsidiaries_changeable_by(actor).filter(pk=subsidiary.pk).exists()
 
 
-def _duplicate_pair(conflict: Conflict) -> list[Subsidiary]:
-    if conflict.kind != ConflictKind.DUPLICATE_CUSTOMER:
+def _subsidiaries_of(conflict: Conflict, kinds: tuple[str, ...]) -> list[Subsidiary]:
+    """The existing subsidiaries of a customer finding (two at least)."""
+    if conflict.kind not in kinds:
         raise ValidationError(
-            {"detail": _("Only duplicate-customer conflicts can be linked or merged.")}
-        )
+            {"detail": _("Only duplicate-customer and unlinked-group conflicts can be linked; "
+                         "only duplicate customers can be merged.")}
+        )  # fmt: skip
     ids = [
         int(r["id"])
         for r in conflict.records or []
         if r.get("type") == "subsidiary" and str(r.get("id")).isdigit()
     ]
     subsidiaries = list(
-        Subsidiary.objects.filter(pk__in=ids).select_related("country", "global_account")
+        Subsidiary.objects.filter(pk__in=ids)
+        .select_related("country", "global_account", "owner")
+        .order_by("country__code", "name", "pk")
     )
-    if len(subsidiaries) < 2:
+    if len(subsidiaries) < 2 and not (conflict.global_account_id and subsidiaries):
         raise ValidationError(
             {"detail": _("One of the customers of this conflict no longer exists.")}
         )
     return subsidiaries
+
+
+def _duplicate_pair(conflict: Conflict) -> list[Subsidiary]:
+    return _subsidiaries_of(conflict, (ConflictKind.DUPLICATE_CUSTOMER,))
+
+
+LINKABLE_KINDS = (ConflictKind.DUPLICATE_CUSTOMER, ConflictKind.UNLINKED_GROUP)
 
 
 def _require_active(conflict: Conflict) -> None:
@@ -188,11 +204,14 @@ def conflict_link_to_account(
     *, conflict: Conflict, actor: User, account: GlobalAccount, note: str = ""
 ) -> Conflict:
     """The same group, different legal entities: put the subsidiaries of a duplicate-customer
-    conflict under one global account, and resolve the conflict."""
+    or unlinked-group finding under one global account (for a group with an account, that
+    one: "link these N to Volvia Group"), and resolve the conflict. Placing into the account
+    takes the right to manage it (its GAM or a tenant admin); a member under another account
+    moves only for whoever may change that one."""
     _require_handler(actor, conflict)
     conflict = _locked(conflict)
     _require_active(conflict)
-    subsidiaries = _duplicate_pair(conflict)
+    subsidiaries = _subsidiaries_of(conflict, LINKABLE_KINDS)
     if not global_accounts_managed_by(actor).filter(pk=account.pk).exists():
         raise PermissionDenied(_("You may only link customers to an account you manage."))
     moving = [s for s in subsidiaries if s.global_account_id != account.pk]
@@ -372,6 +391,40 @@ def _has_history(model) -> bool:
     return hasattr(model._meta, "simple_history_manager_attribute")
 
 
+def merge_doubts(survivor: Subsidiary, duplicate: Subsidiary) -> list[str]:
+    """Why a merge of these two is probably wrong (two legal entities, not one entered
+    twice): different countries, or two different registration numbers. Empty when nothing
+    speaks against it."""
+    doubts = []
+    if survivor.country_id != duplicate.country_id:
+        doubts.append(
+            _(
+                "The two customers are in different countries (%(a)s and %(b)s): they are "
+                "probably two companies of one group, to be linked to one global account, not "
+                "merged."
+            )
+            % {"a": survivor.country.code, "b": duplicate.country.code}
+        )
+    if (
+        survivor.registration_key
+        and duplicate.registration_key
+        and survivor.registration_key != duplicate.registration_key
+    ):
+        doubts.append(
+            _(
+                "The two customers have different registration numbers (%(a)s and %(b)s): "
+                "they are two legal entities; a merge would fuse two companies."
+            )
+            % {"a": survivor.registration_number, "b": duplicate.registration_number}
+        )
+    return doubts
+
+
+class MergeNeedsConfirmation(ValidationError):
+    """A merge that is probably wrong (``merge_doubts``), asked without an explicit
+    confirmation (the API answers 409)."""
+
+
 @transaction.atomic
 def subsidiaries_merge(
     *,
@@ -380,6 +433,7 @@ def subsidiaries_merge(
     actor: User,
     conflict: Conflict | None = None,
     note: str = "",
+    confirm_doubts: bool = False,
 ) -> dict[str, int]:
     """The same legal entity entered twice: everything at ``duplicate`` (opportunities,
     contacts, activities, campaigns and any other reference) moves onto ``survivor``, blank
@@ -409,9 +463,15 @@ def subsidiaries_merge(
             )
     # Lock both rows so that nobody adds a record to the duplicate while it moves.
     survivor, duplicate = (
-        Subsidiary.objects.select_for_update().get(pk=survivor.pk),
-        Subsidiary.objects.select_for_update().get(pk=duplicate.pk),
+        Subsidiary.objects.select_for_update().select_related("country").get(pk=survivor.pk),
+        Subsidiary.objects.select_for_update().select_related("country").get(pk=duplicate.pk),
     )
+    doubts = merge_doubts(survivor, duplicate)
+    if doubts and not confirm_doubts:
+        raise MergeNeedsConfirmation(
+            {"confirm": [*doubts, _("Confirm explicitly to merge them all the same.")]},
+            code="confirm_required",
+        )
     copied = _copied_fields(survivor, duplicate)
     others = list(
         _conflicts_of(duplicate)
@@ -444,6 +504,8 @@ def subsidiaries_merge(
         "survivor": survivor.name,
         "summary": summary,
     }
+    if doubts:
+        text = f"{text} {_('Merged despite:')} {' '.join(doubts)}"
     for other in others:
         # The duplicate is gone; the next check of the survivor finds what is still real.
         other.status = ConflictStatus.RESOLVED
@@ -451,7 +513,14 @@ def subsidiaries_merge(
         other.resolution_note = text
         other.save(update_fields=["status", "status_changed_at", "resolution_note"])
         _event(other, actor, "merged", text)
-    audit(actor, "subsidiary.merge", survivor, duplicate=duplicate_name, moved=summary)
+    audit(
+        actor,
+        "subsidiary.merge",
+        survivor,
+        duplicate=duplicate_name,
+        moved=summary,
+        confirmed_doubts=" ".join(doubts),
+    )
     queue_conflict_check(
         tenant_id=survivor.tenant_id, record_type="subsidiary", record_id=survivor.pk
     )
@@ -464,6 +533,190 @@ def subsidiaries_merge(
             note=f"{text} {note}".strip(),
         )
     return moved
+
+
+# --- group discovery: a new global account made from a group ------------------------------
+
+
+@dataclass
+class GroupPlanMember:
+    subsidiary: Subsidiary
+    leaves: GlobalAccount | None  # the account it is under now (moving out of it), if any
+
+
+@dataclass
+class GroupAccountPlan:
+    """What "make a global account from this group" will do, for the confirmation page."""
+
+    conflict: Conflict
+    name: str
+    headquarters_country: object | None  # gam.models.Country
+    manager: User | None
+    members: list[GroupPlanMember]
+    local_managers: list[tuple[User, object]]  # (owner, country) proposed as LAMs
+    name_taken: bool
+
+
+def _plain_word(word: str) -> str:
+    """The folded word, or '' for a legal form, a country word or a noise word: what a
+    group's name leaves out ("SAS", "France", "Holding")."""
+    folded = "".join(fold_words(word))
+    if not folded or (folded,) in LEGAL_FORMS or folded in COUNTRY_WORDS or folded in NOISE_WORDS:
+        return ""
+    return folded
+
+
+def suggested_account_name(member_names: list[str]) -> str:
+    """The words every member's name shares, legal forms and country words left out
+    ("Robert Bosch France SAS", "Robert Bosch GmbH", "Bosch Ltd" -> "Bosch"), as written in
+    the shortest name; else the shortest name. The admin edits it on the confirmation page."""
+    names = sorted(member_names, key=lambda n: (len(n), n))
+    if not names:
+        return ""
+    common = None
+    for name in names:
+        words = {_plain_word(w) for w in name.split()} - {""}
+        common = words if common is None else common & words
+    shared = [w for w in names[0].split() if _plain_word(w) in (common or set())]
+    return " ".join(shared) or names[0]
+
+
+def _headquarters(subsidiaries: list[Subsidiary]):
+    """The country with most members (ties: the first by code)."""
+    counts: dict[int, int] = {}
+    for s in subsidiaries:
+        counts[s.country_id] = counts.get(s.country_id, 0) + 1
+    if not counts:
+        return None
+    best = max(sorted(counts), key=lambda pk: counts[pk])
+    return next(s.country for s in subsidiaries if s.country_id == best)
+
+
+def _proposed_local_managers(
+    subsidiaries: list[Subsidiary], manager: User | None
+) -> list[tuple[User, object]]:
+    """The members' owners as local account managers, each in the country of their first
+    member (one role per user and account); the GAM and inactive users are left out."""
+    seen: set[int] = {manager.pk} if manager else set()
+    out = []
+    for s in subsidiaries:
+        owner = s.owner
+        if owner is None or not owner.is_active or owner.pk in seen:
+            continue
+        seen.add(owner.pk)
+        out.append((owner, s.country))
+    return out
+
+
+def _require_group_finding(conflict: Conflict) -> None:
+    if conflict.kind != ConflictKind.UNLINKED_GROUP:
+        raise ValidationError(
+            {"detail": _("Only an unlinked-group finding can become a global account.")}
+        )
+    if conflict.global_account_id:
+        raise ValidationError(
+            {"detail": _("This group already has a global account (%(account)s): link its "
+                         "companies to it instead.") % {"account": conflict.global_account.name}}
+        )  # fmt: skip
+
+
+def group_account_plan(
+    *,
+    conflict: Conflict,
+    name: str | None = None,
+    headquarters_country=None,
+    manager: User | None = None,
+) -> GroupAccountPlan:
+    """The preview of ``group_create_account``: the account's name (suggested from the
+    members unless given), its headquarters country, the members that will be linked (and
+    the accounts they leave), and the owners proposed as local account managers."""
+    _require_group_finding(conflict)
+    subsidiaries = _subsidiaries_of(conflict, (ConflictKind.UNLINKED_GROUP,))
+    name = (name or "").strip() or suggested_account_name([s.name for s in subsidiaries])
+    return GroupAccountPlan(
+        conflict=conflict,
+        name=name,
+        headquarters_country=headquarters_country or _headquarters(subsidiaries),
+        manager=manager,
+        members=[GroupPlanMember(s, s.global_account) for s in subsidiaries],
+        local_managers=_proposed_local_managers(subsidiaries, manager),
+        name_taken=GlobalAccount.objects.filter(name__iexact=name).exists(),
+    )
+
+
+@transaction.atomic
+def group_create_account(
+    *,
+    conflict: Conflict,
+    actor: User,
+    name: str,
+    headquarters_country=None,
+    manager: User | None = None,
+    add_local_managers: bool = True,
+    note: str = "",
+) -> GlobalAccount:
+    """Make a global account from an unlinked group (tenant admins: creating a global
+    account is theirs): the account, every member linked to it (their opportunities,
+    activities and campaigns follow), the GAM if one is chosen, the members' owners as its
+    local account managers; the finding gets the account and is resolved. All or nothing,
+    with a ``ConflictEvent`` and audit entries. Undone by unlinking the members (and
+    deleting the account) on the account's page."""
+    if not actor.is_tenant_admin:
+        raise PermissionDenied(_("Only a tenant admin may create a global account."))
+    conflict = _locked(conflict)
+    _require_active(conflict)
+    _require_group_finding(conflict)
+    subsidiaries = _subsidiaries_of(conflict, (ConflictKind.UNLINKED_GROUP,))
+    if manager is not None and (manager.tenant_id != actor.tenant_id or not manager.is_active):
+        raise ValidationError({"manager": _("Choose an active user of your company.")})
+    account = account_services.global_account_create(
+        actor=actor,
+        name=name,
+        headquarters_country=headquarters_country or _headquarters(subsidiaries),
+    )
+    if manager is not None:
+        team_services.team_member_add(
+            account=account, user=manager, role=TeamRole.GLOBAL_ACCOUNT_MANAGER, actor=actor
+        )
+    local_managers = _proposed_local_managers(subsidiaries, manager) if add_local_managers else []
+    for owner, country in local_managers:
+        team_services.team_member_add(
+            account=account,
+            user=owner,
+            role=TeamRole.LOCAL_ACCOUNT_MANAGER,
+            country=country,
+            actor=actor,
+        )
+    for subsidiary in subsidiaries:
+        subsidiary.global_account = account
+        subsidiary._history_user = actor
+        subsidiary._change_reason = f"conflict {conflict.pk}: linked to new account {account.name}"
+        subsidiary.save(update_fields=["global_account"])
+        _follow_account(subsidiary)
+        queue_conflict_check(
+            tenant_id=subsidiary.tenant_id, record_type="subsidiary", record_id=subsidiary.pk
+        )
+    conflict.global_account = account
+    conflict.save(update_fields=["global_account"])
+    names = ", ".join(f"{s.name} ({s.country.code})" for s in subsidiaries)
+    text = _("Created the global account %(account)s from the group and linked %(names)s.") % {
+        "account": account.name,
+        "names": names,
+    }
+    if local_managers:
+        text += " " + _("Local account managers: %(people)s.") % {
+            "people": ", ".join(f"{u.display_name} ({c.code})" for u, c in local_managers)
+        }
+    _event(conflict, actor, "account_created", f"{text} {note}".strip())
+    audit(
+        actor,
+        "conflict.create_account",
+        conflict,
+        account=account.pk,
+        subsidiaries=", ".join(str(s.pk) for s in subsidiaries),
+    )
+    _set_status(conflict=conflict, actor=actor, status=ConflictStatus.RESOLVED, note=text)
+    return account
 
 
 # --- notifications --------------------------------------------------------------------------

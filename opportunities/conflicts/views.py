@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import Subsidiary
 from gam.exports import csv_response
 from gam.models import Country
-from gam.pages import paginate, tenant_admin_required
+from gam.pages import apply_service_errors, paginate, tenant_admin_required
 from gam.tenancy import current_tenant_id, tenant_context
 from opportunities.conflicts import selectors as cs
 from opportunities.conflicts import services as services
@@ -32,6 +32,7 @@ from opportunities.conflicts.forms import (
     ConflictLinkForm,
     ConflictMergeForm,
     ConflictStatusForm,
+    GroupAccountForm,
 )
 from opportunities.conflicts.models import (
     ACTIVE_STATUSES,
@@ -193,6 +194,7 @@ def _detail_context(user, conflict, **forms):
         return context
     records = cs.records_of(conflict, summaries)
     duplicates = cs.duplicate_subsidiaries(conflict, summaries)
+    members = cs.group_members(conflict, summaries)
     active = conflict.status in ACTIVE_STATUSES
     account_ids = cs.accounts_of(conflict, summaries)
     opportunity_ids = [r.id for r in records if r.type == "opportunity"]
@@ -212,13 +214,29 @@ def _detail_context(user, conflict, **forms):
         can_acknowledge=conflict.status == ConflictStatus.OPEN,
         status_form=forms.get("status_form") or ConflictStatusForm(),
         duplicates=duplicates,
+        score_label=cs.score_label(conflict.score),
+        evidence=[str(e) for e in conflict.evidence or []],
     )
-    if active and len(duplicates) >= 2:
+    if not active:
+        return context
+    if conflict.kind == ConflictKind.DUPLICATE_CUSTOMER and len(duplicates) >= 2:
+        context["merge_form"] = ConflictMergeForm(subsidiaries=duplicates)
         context["link_form"] = forms.get("link_form") or ConflictLinkForm(
             accounts=global_accounts_managed_by(user).order_by("name"),
             initial_account=account_ids[0] if account_ids else None,
         )
-        context["merge_form"] = ConflictMergeForm(subsidiaries=duplicates)
+    elif conflict.kind == ConflictKind.UNLINKED_GROUP and members:
+        # A group: link (to its account, or to one the user manages); a tenant admin may
+        # make a new account from it when it has none.
+        context["group_members"] = members
+        context["unlinked_members"] = [
+            m for m in members if m.global_account_id != conflict.global_account_id
+        ]
+        context["can_create_account"] = user.is_tenant_admin and not conflict.global_account_id
+        context["link_form"] = forms.get("link_form") or ConflictLinkForm(
+            accounts=global_accounts_managed_by(user).order_by("name"),
+            initial_account=conflict.global_account_id or (account_ids[0] if account_ids else None),
+        )
     return context
 
 
@@ -275,7 +293,8 @@ def conflict_link(request, pk: int):
                 _("The customers now belong to %(account)s; the conflict is resolved.")
                 % {"account": form.cleaned_data["global_account"].name},
             )
-            return redirect("conflicts:conflict_detail", conflict.pk)
+            default = reverse("conflicts:conflict_detail", args=[conflict.pk])
+            return redirect(_safe_url(request, request.POST.get("next", ""), default))
         except ValidationError as exc:
             form.add_error(None, _error_text(exc))
         except PermissionDenied as exc:
@@ -301,6 +320,7 @@ def conflict_merge(request, pk: int):
     data = request.POST if request.method == "POST" else request.GET
     form = ConflictMergeForm(data or None, subsidiaries=duplicates)
     plan = None
+    doubts: list[str] = []
     if form.is_valid():
         survivor_id = form.cleaned_data["survivor"]
         subsidiaries = {
@@ -308,7 +328,18 @@ def conflict_merge(request, pk: int):
         }
         survivor = subsidiaries[survivor_id]
         duplicate = next(s for pk_, s in subsidiaries.items() if pk_ != survivor_id)
-        if request.method == "POST" and form.cleaned_data["confirm"]:
+        doubts = services.merge_doubts(survivor, duplicate)
+        if (
+            request.method == "POST"
+            and form.cleaned_data["confirm"]
+            and doubts
+            and not form.cleaned_data["confirm_doubts"]
+        ):
+            form.add_error(
+                "confirm_doubts",
+                _("These are probably two companies: tick this box only if you are sure."),
+            )
+        elif request.method == "POST" and form.cleaned_data["confirm"]:
             try:
                 services.subsidiaries_merge(
                     survivor=survivor,
@@ -316,6 +347,7 @@ def conflict_merge(request, pk: int):
                     actor=user,
                     conflict=conflict,
                     note=form.cleaned_data["note"],
+                    confirm_doubts=form.cleaned_data["confirm_doubts"],
                 )
                 messages.success(
                     request,
@@ -335,8 +367,128 @@ def conflict_merge(request, pk: int):
     return render(
         request,
         "conflicts/conflict_merge.html",
-        {"conflict": conflict, "form": form, "plan": plan, "duplicates": duplicates},
+        {
+            "conflict": conflict,
+            "form": form,
+            "plan": plan,
+            "duplicates": duplicates,
+            "doubts": doubts,
+        },
         status=400 if request.method == "POST" else 200,
+    )
+
+
+# --- proposed global accounts (group discovery) ----------------------------------------------
+
+
+@login_required
+def proposal_list(request):
+    """Proposed global accounts: the unlinked groups the user handles, most countries and
+    open pipeline first, each with its members and the evidence. Tenant admins see all and
+    may make an account from a group without one; a GAM sees those that touch an account
+    they manage and may link them to it. Constant queries: the page, its count, and the
+    members of the page's findings."""
+    user = request.user
+    page = paginate(request, cs.proposals_for(user), per_page=20)
+    summaries = cs.record_summaries(page.object_list)
+    rows = [
+        {
+            "conflict": conflict,
+            "members": cs.group_members(conflict, summaries),
+            "score_label": cs.score_label(conflict.score),
+            "evidence": [str(e) for e in conflict.evidence or []],
+        }
+        for conflict in page.object_list
+    ]
+    for row in rows:
+        account_id = row["conflict"].global_account_id
+        row["to_link"] = [m for m in row["members"] if m.global_account_id != account_id]
+        row["suggested_name"] = services.suggested_account_name([m.name for m in row["members"]])
+    return render(
+        request,
+        "conflicts/proposal_list.html",
+        {
+            "page": page,
+            "rows": rows,
+            "currency": user.tenant.currency,
+            "is_admin": user.is_tenant_admin,
+        },
+    )
+
+
+@login_required
+def proposal_create(request, pk: int):
+    """Make a global account from an unlinked group: a confirmation page that shows what will
+    happen (the account, the companies linked, the proposed team), then (POST with the box
+    ticked) all of it at once. Tenant admins only (creating a global account is theirs)."""
+    user = request.user
+    conflict = _conflict_or_404(user, pk)
+    if not user.is_tenant_admin:
+        raise PermissionDenied(_("Only a tenant admin may create a global account."))
+    if conflict.status not in ACTIVE_STATUSES:
+        messages.error(request, _("This conflict is closed."))
+        return redirect("conflicts:conflict_detail", conflict.pk)
+    try:
+        plan = services.group_account_plan(conflict=conflict)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+        return redirect("conflicts:conflict_detail", conflict.pk)
+    initial = {
+        "name": plan.name,
+        "headquarters_country": plan.headquarters_country,
+        "add_local_managers": True,
+    }
+    form = GroupAccountForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            plan = services.group_account_plan(
+                conflict=conflict,
+                name=data["name"],
+                headquarters_country=data["headquarters_country"],
+                manager=data["manager"],
+            )
+            if "preview" in request.POST:
+                status = 200  # only the preview, with the name and GAM chosen
+            elif not data["confirm"]:
+                form.add_error("confirm", _("Tick the box to confirm."))
+            else:
+                try:
+                    account = services.group_create_account(
+                        conflict=conflict,
+                        actor=user,
+                        name=data["name"],
+                        headquarters_country=data["headquarters_country"],
+                        manager=data["manager"],
+                        add_local_managers=data["add_local_managers"],
+                        note=data["note"],
+                    )
+                    messages.success(
+                        request,
+                        _(
+                            "The global account %(account)s was created and %(n)s companies "
+                            "linked to it. To undo, unlink them on the account's page."
+                        )
+                        % {"account": account.name, "n": len(plan.members)},
+                    )
+                    return redirect("accounts:global_account_detail", account.pk)
+                except ValidationError as exc:
+                    apply_service_errors(form, exc)
+    add_managers = form["add_local_managers"].value() if form.is_bound else True
+    return render(
+        request,
+        "conflicts/proposal_create.html",
+        {
+            "conflict": conflict,
+            "plan": plan,
+            "form": form,
+            "add_managers": bool(add_managers),
+            "score_label": cs.score_label(conflict.score),
+            "evidence": [str(e) for e in conflict.evidence or []],
+        },
+        status=status,
     )
 
 

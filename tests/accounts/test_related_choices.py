@@ -1,8 +1,8 @@
 """Related-object choices and inputs come from what the user may see (DESIGN.md, sharing
-model): a rep outside Volvia's team sees that its subsidiaries exist but not their contacts,
-agreements or opportunities. The activity form does not offer those contacts; the API refuses
-them as an unknown choice (400), on activities, relationships, contacts' ``reports_to`` and
-opportunities' framework agreement, so no name shows up later on a timeline."""
+model): a rep outside Volvia's team sees that its subsidiaries exist but not their contacts
+or opportunities. The activity form does not offer those contacts; the API refuses them as an
+unknown choice (400), on activities, relationships and contacts' ``reports_to``, so no name
+shows up later on a timeline."""
 
 from __future__ import annotations
 
@@ -101,11 +101,15 @@ def test_contact_reporting_to_an_invisible_contact_is_400(hidden, api):
         assert not Contact.objects.filter(name="Rémi").exists()
 
 
-def test_opportunity_with_an_invisible_agreement_is_400(hidden, api):
+def test_opportunity_with_another_accounts_agreement_is_400(hidden, api):
+    """Whoever enters a deal at an account is shown (and may link) that account's agreements
+    (DESIGN.md: shown when an opportunity is entered); another account's never."""
     w = hidden
-    assert api(w.rep).get(f"/api/v1/framework-agreements/{w.agreement.pk}/").status_code == 404
     with tenant_context(w.acme):
         stage = f.StageFactory(tenant=w.acme, slug="qualify")
+        other = f.FrameworkAgreementFactory(
+            tenant=w.acme, global_account=w.other_group, countries=[w.de], name="Nordic frame"
+        )
     response = api(w.rep).post(
         "/api/v1/opportunities/",
         {
@@ -113,8 +117,9 @@ def test_opportunity_with_an_invisible_agreement_is_400(hidden, api):
             "subsidiary": w.sub_de.pk,
             "stage": stage.slug,
             "amount": "1000",
+            "currency": "EUR",
             "close_date": "2026-12-31",
-            "framework_agreement": w.agreement.pk,
+            "framework_agreement": other.pk,
         },
         format="json",
     )

@@ -150,7 +150,7 @@ def test_query_count_of_a_bulk_rescore_does_not_grow_with_accounts(
             for _ in range(n):
                 account = f.GlobalAccountFactory(tenant=w.acme)
                 services.criterion_scores_set(actor=w.admin, account=account, values={w.fit.pk: 4})
-            with django_assert_max_num_queries(10) as ctx:
+            with django_assert_max_num_queries(11) as ctx:
                 services.criterion_update(
                     actor=w.admin, criterion=w.fit, weight=D(str(2 + len(counts)))
                 )

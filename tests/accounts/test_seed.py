@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 
 from accounts import seed as accounts_seed
-from accounts.matching import find_matches
+from accounts.discovery import find_matches
 from accounts.models import Contact, GlobalAccount, Relationship, Subsidiary
 from gam import seed as platform_seed
 from gam.tenancy import tenant_context

@@ -33,6 +33,7 @@ from tests import factories as f
 TODAY = timezone.localdate()
 SOON = TODAY + datetime.timedelta(days=30)
 DUP = ConflictKind.DUPLICATE_CUSTOMER
+GROUP = ConflictKind.UNLINKED_GROUP
 PARALLEL = ConflictKind.PARALLEL_OPPORTUNITY
 CAMPAIGN = ConflictKind.CAMPAIGN_DURING_NEGOTIATION
 AGREEMENT = ConflictKind.FRAMEWORK_AGREEMENT_MISSED
@@ -81,16 +82,18 @@ def dup_pairs():
 
 @pytest.mark.django_db
 def test_duplicate_customer_found_by_registration_domain_and_name(sales, in_tenant):
+    """One legal entity (the same number, or one country and one name) is a duplicate; the
+    same company entered in two countries is two entities of one group."""
     w = sales
     # The Swedish VAT number and the organisation number are one legal entity.
     a = sub(w, "Nordic Steel AB", w.se, registration_number="556677-8899")
     b = sub(w, "Nordic Steel Sverige", w.de, registration_number="SE 5566778899 01")
-    # Same registrable domain, different spellings of the website.
+    # One country: legal forms spelled out, accents, case.
+    e = sub(w, "Société Générale des Pompes S.A.", w.fr)
+    g = sub(w, "SOCIETE GENERALE DES POMPES SA", w.fr)
+    # Across borders: the same domain, legal forms, a typo: one group, two entities.
     c = sub(w, "Baltic Foods GmbH", w.de, website="https://www.balticfoods.eu/de")
     d = sub(w, "BF Nordic", w.fr, website="balticfoods.eu")
-    # Legal forms, accents, case and a typo across borders.
-    e = sub(w, "Société Générale des Pompes S.A.", w.fr)
-    g = sub(w, "Societe Generale des Pompes", w.de)
     h = sub(w, "Hansa Logistik Gesellschaft mit beschränkter Haftung", w.de)
     i = sub(w, "HANSA LOGISTIK GMBH", w.se)
     j = sub(w, "Kronberg Maschinenbau AG", w.de)
@@ -98,13 +101,18 @@ def test_duplicate_customer_found_by_registration_domain_and_name(sales, in_tena
     with in_tenant(w.acme):
         scan()
         pairs = dup_pairs()
-        for x, y in [(a, b), (c, d), (e, g), (h, i), (j, k)]:
+        for x, y in [(a, b), (e, g)]:
             assert frozenset({x.pk, y.pk}) in pairs, (x.name, y.name)
+        groups = [{r[1] for r in refs(c)} for c in open_conflicts(GROUP)]
+        for x, y in [(c, d), (h, i), (j, k)]:
+            assert frozenset({x.pk, y.pk}) not in pairs, (x.name, y.name)
+            assert any({x.pk, y.pk} <= members for members in groups), (x.name, y.name)
         conflict = pairs[frozenset({a.pk, b.pk})]
         assert conflict.reason.startswith("Same registration number")
         assert conflict.countries == ["DE", "SE"]
         assert conflict.assignee == w.admin  # no global account: the tenant admin handles it
-        assert "website" not in pairs[frozenset({e.pk, g.pk})].reason
+        assert conflict.evidence and conflict.score is not None
+        assert "web domain" not in pairs[frozenset({e.pk, g.pk})].reason
 
 
 @pytest.mark.django_db
@@ -155,14 +163,17 @@ def test_duplicate_customer_same_legal_entity_under_one_account_is_a_duplicate(s
     )
     w.sub_se.registration_number = "SE556012579001"
     w.sub_se.save()
-    unlinked = sub(w, "Volvia Deutschland GmbH", w.fr)  # same name as sub_de, not linked
+    # same name as sub_de, entered in France: another entity of the account's group
+    unlinked = sub(w, "Volvia Deutschland GmbH", w.fr)
     with in_tenant(w.acme):
         scan()
         pairs = dup_pairs()
         conflict = pairs[frozenset({twice.pk, w.sub_se.pk})]
         assert conflict.global_account == w.account
         assert conflict.assignee == w.gam
-        assert frozenset({unlinked.pk, w.sub_de.pk}) in pairs
+        assert frozenset({unlinked.pk, w.sub_de.pk}) not in pairs
+        (group,) = [c for c in open_conflicts(GROUP) if ("subsidiary", unlinked.pk) in refs(c)]
+        assert group.global_account == w.account
 
 
 # --- parallel_opportunity -------------------------------------------------------------------
@@ -463,7 +474,7 @@ def test_campaign_and_subsidiary_checks(sales, in_tenant, django_capture_on_comm
             clash = campaign(w, subsidiary=w.sub_se, owner=w.gam, starts_on=TODAY, ends_on=SOON)
         (conflict,) = open_conflicts(CAMPAIGN)
         assert refs(conflict) == {("campaign", clash.pk), ("opportunity", negotiation.pk)}
-        twin = sub(w, "Volvia Sverige Aktiebolag", w.de)
+        twin = sub(w, "Volvia Sverige Aktiebolag", w.se)
         recording.check_record(record_type="subsidiary", record_id=twin.pk)
         assert frozenset({twin.pk, w.sub_se.pk}) in dup_pairs()
         # Renamed into another company: its duplicate conflict resolves on the next check.

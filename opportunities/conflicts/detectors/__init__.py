@@ -1,27 +1,20 @@
 """Duplicate-work detection: where the seller's own countries get in each other's way.
 
-Four detectors, one module each, plain functions over the current tenant's data, each in two
-forms: a full scan of the tenant and the neighbourhood of a few changed records (the
-incremental check queued on commit). Both yield ``Finding``s (``findings``);
+Five kinds from four detectors, one module each, plain functions over the current tenant's
+data, each in two forms: a full scan of the tenant and the neighbourhood of a few changed
+records (the incremental check queued on commit). Both yield ``Finding``s (``findings``);
 ``opportunities.conflicts.recording`` turns them into ``Conflict`` rows (idempotent upserts)
 and alerts.
 
 Cost stays near linear because nothing is compared all-pairs:
 
-- ``duplicate_customer``: candidates share a blocking key. Registration and domain keys are
-  grouped in SQL (GROUP BY key HAVING count(*) > 1); names are streamed ordered by
-  ``name_block`` (the first token of the normalized name) and fuzzy-matched only inside a
-  block, one block in memory at a time, through a deletion neighbourhood (linear in the
-  block); a second pass ordered by the other words catches a typo in the first word. See
-  ``accounts.matching.duplicate_reasons`` for what
-  counts as a duplicate (group companies already linked to one global account do not).
+- ``duplicate_customer`` and ``unlinked_group`` (``customers``): group discovery
+  (``accounts.matching``, ``accounts.discovery``): blocking keys grouped in SQL, a pair model
+  that weighs the evidence, clusters and their entities; one finding per cluster or entity.
 - ``parallel_opportunity``: open opportunities grouped by (global account, product line).
 - ``campaign_during_negotiation``: campaigns and negotiations merge-joined by global account.
 - ``framework_agreement_missed``: open opportunities looked up by (account, country) in the
   coverage of the active agreements.
-
-Clusters larger than ``GROUP_CAP`` (the same company entered 50+ times) are reported as a
-star around their oldest record instead of every pair, in both forms.
 """
 
 from __future__ import annotations
@@ -37,9 +30,9 @@ from opportunities.conflicts.detectors.campaigns import (
     campaign_during_negotiation_scan,
 )
 from opportunities.conflicts.detectors.customers import (
-    duplicate_customer_findings,
-    duplicate_customer_neighbourhood,
-    duplicate_customer_pairs,
+    CUSTOMER_KINDS,
+    customer_neighbourhood,
+    customer_scan,
 )
 from opportunities.conflicts.detectors.findings import (
     NEIGHBOURHOOD_LIMIT,
@@ -59,8 +52,8 @@ KINDS = tuple(ConflictKind.values)
 
 
 def full_scan_findings(kind: str, progress: Progress | None = None) -> Iterator[Finding]:
-    if kind == ConflictKind.DUPLICATE_CUSTOMER:
-        return duplicate_customer_findings(duplicate_customer_pairs(progress))
+    if kind in CUSTOMER_KINDS:
+        return customer_scan(kind, progress)
     if kind == ConflictKind.PARALLEL_OPPORTUNITY:
         return parallel_opportunity_scan(progress)
     if kind == ConflictKind.CAMPAIGN_DURING_NEGOTIATION:
@@ -80,14 +73,9 @@ def neighbourhood_findings(
     opportunity_ids: list[int] = []
     campaign_ids: list[int] = []
     if record_type == "subsidiary":
-        pairs = duplicate_customer_neighbourhood(record_id)
-        checks.append(
-            (
-                ConflictKind.DUPLICATE_CUSTOMER,
-                [("subsidiary", record_id)],
-                list(duplicate_customer_findings(pairs)),
-            )
-        )
+        found = customer_neighbourhood(record_id)
+        for kind in CUSTOMER_KINDS:
+            checks.append((kind, [("subsidiary", record_id)], [f for f in found if f.kind == kind]))
         # Its opportunities and campaigns moved with it (country, global account).
         opportunity_ids = list(
             Opportunity.objects.filter(subsidiary_id=record_id).values_list("id", flat=True)[

@@ -1,393 +1,291 @@
-"""``duplicate_customer``: the same company entered twice, across countries (see the package's
-docstring for the blocking and fuzzy matching)."""
+"""The customer detector: ``duplicate_customer`` and ``unlinked_group`` findings from group
+discovery (``accounts.matching``), in both forms (the tenant's full scan and one saved
+subsidiary's neighbourhood).
+
+A finding covers a whole cluster, not a pair:
+
+- ``duplicate_customer``: the subsidiaries of one legal entity entered more than once (an
+  entity sub-cluster of two or more records); the remedy is a merge;
+- ``unlinked_group``: the subsidiaries of one group that are not linked to one global
+  account: two or more entities of which at least one is unlinked, a local customer that
+  matches a global account (its own name and website, or its linked subsidiaries), or members
+  linked to different accounts. ``global_account`` is the group's account when it has one
+  (the account most of the cluster is linked to).
+
+Each finding carries its score (the cluster's weakest link, in bits of log-odds) and its
+evidence in words. The key is the kind and the sorted records (as for every kind), so a
+rerun finds the same row while the cluster keeps its members.
+"""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Iterator
-from itertools import groupby
-from operator import attrgetter
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
 
-from django.db import connection
-from django.db.models import BooleanField, Count, Expression, F, Q, Value
-from django.db.models.functions import Collate, Length, StrIndex, Substr
+from django.utils import timezone
 
-from accounts.matching import (
-    FUZZY_MIN_LENGTH,
-    CompanyRow,
-    duplicate_reasons,
-    name_block,
-    names_match,
-    typo_block,
-)
+from accounts.discovery import Discovery, clusters_around, scan_clusters
+from accounts.matching.groups import Cluster
 from accounts.models import Subsidiary
-from opportunities.conflicts.detectors.findings import (
-    CHUNK,
-    GROUP_CAP,
-    NEIGHBOURHOOD_LIMIT,
-    Finding,
-    Progress,
-    RecordInfo,
-    fetch_rows,
-)
-from opportunities.conflicts.models import ConflictKind
+from gam.tenancy import current_tenant_id
+from opportunities.conflicts.detectors.findings import Finding, Progress, RecordInfo, conflict_key
+from opportunities.conflicts.models import Conflict, ConflictEvent, ConflictKind
 
-SMALL_BLOCK = 32  # blocks up to this many names are compared pair by pair
-
-
-# --- duplicate_customer ---------------------------------------------------------------------
-
-COMPANY_FIELDS = (
+CHUNK = 2000  # subsidiaries whose details are read in one query
+CUSTOMER_KINDS = (ConflictKind.DUPLICATE_CUSTOMER, ConflictKind.UNLINKED_GROUP)
+PAIR_LIMIT = 60  # old pair conflicts are looked for inside findings of at most so many records
+DETAIL_FIELDS = (
     "id",
+    "name",
+    "country__code",
+    "owner_id",
+    "global_account_id",
     "name_key",
     "registration_key",
     "domain_key",
     "country_id",
-    "global_account_id",
 )
-REASON_TEXT = {
-    "registration_number": "same registration number",
-    "website": "same web domain",
-    "name": "same name",
-}
 
 
-def _company_rows(queryset, *, stream: bool = True) -> Iterator[CompanyRow]:
-    for values in fetch_rows(queryset.values_list(*COMPANY_FIELDS), stream):
-        yield CompanyRow(*values)
+@dataclass(frozen=True)
+class Member:
+    id: int
+    name: str
+    country: str
+    owner_id: int | None
+    global_account_id: int | None
+    name_key: str
+    registration_key: str
+    domain_key: str
+    country_id: int
+
+    @property
+    def material(self) -> tuple:
+        return (
+            self.id,
+            self.name_key,
+            self.registration_key,
+            self.domain_key,
+            self.country_id,
+            self.global_account_id,
+        )
 
 
-def _pairs_in_group(
-    rows: list[CompanyRow], pairs: dict, *, names_equal: bool | None = None
-) -> None:
-    """Every pair of a small group (rows ordered by id), a star around the oldest of a big one."""
-    if len(rows) > GROUP_CAP:
-        candidates = ((rows[0], other) for other in rows[1:])
-    else:
-        candidates = ((a, b) for i, a in enumerate(rows) for b in rows[i + 1 :])
-    for a, b in candidates:
-        reasons = duplicate_reasons(a, b, names_equal=names_equal)
-        if reasons:
-            pairs[(a.id, b.id)].update(reasons)
+def _details(ids: list[int]) -> dict[int, Member]:
+    rows = Subsidiary.objects.filter(pk__in=ids).values_list(*DETAIL_FIELDS)
+    return {row[0]: Member(*row) for row in rows}
 
 
-def _pairs_between_groups(left: list[CompanyRow], right: list[CompanyRow], pairs: dict) -> None:
-    """Two groups of exact names that fuzzy-match each other."""
-    if len(left) * len(right) > GROUP_CAP:
-        left, right = left[:1], right[:1]
-    for a in left:
-        for b in right:
-            reasons = duplicate_reasons(a, b, names_equal=True)
-            if reasons:
-                pairs[(min(a.id, b.id), max(a.id, b.id))].update(reasons)
-
-
-def _fuzzy_key_pairs(keys: list[str]):
-    """Index pairs (i < j) of distinct normalized names in one block that are the same name
-    (``names_match``: one typo apart). A small block is compared pair by pair; a large one
-    through a deletion neighbourhood (the SymSpell idea): every name, and every name with one
-    letter deleted, goes into a hash bucket, and two names one typo apart always share a
-    bucket. That is linear in the block, however common its first word."""
-    usable = [i for i, k in enumerate(keys) if len(k) >= FUZZY_MIN_LENGTH]
-    if len(usable) < 2:
-        return
-    if len(usable) <= SMALL_BLOCK:
-        for x, i in enumerate(usable):
-            for j in usable[x + 1 :]:
-                if names_match(keys[i], keys[j]):
-                    yield (i, j)
-        return
-    buckets: dict[str, list[int]] = defaultdict(list)
-    for i in usable:
-        word = keys[i]
-        # A set: deleting either "e" of "steel" gives one variant, not two entries.
-        for variant in {word, *(word[:p] + word[p + 1 :] for p in range(len(word)))}:
-            buckets[variant].append(i)
-    seen: set[tuple[int, int]] = set()
-    for members in buckets.values():
-        if len(members) < 2:
-            continue
-        for x, i in enumerate(members):
-            for j in members[x + 1 :]:
-                pair = (i, j) if i < j else (j, i)
-                if i != j and pair not in seen:
-                    seen.add(pair)
-                    if names_match(keys[pair[0]], keys[pair[1]]):
-                        yield pair
-
-
-def _name_groups(rows: Iterable[CompanyRow], pairs: dict) -> None:
-    """One block of the first pass (one first word): the same names (exact) pair up, and so
-    do names one typo apart."""
-    by_name: dict[str, list[CompanyRow]] = {}
-    for row in rows:
-        by_name.setdefault(row.name_key, []).append(row)
-    for group in by_name.values():
-        if len(group) > 1:
-            _pairs_in_group(group, pairs, names_equal=True)
-    if len(by_name) > 1:
-        keys = list(by_name)
-        for i, j in _fuzzy_key_pairs(keys):
-            _pairs_between_groups(by_name[keys[i]], by_name[keys[j]], pairs)
-
-
-def _first_word_typo_pairs(keys: list[str]) -> Iterator[tuple[str, str]]:
-    """The second pass over one block: distinct names with the same other words and the
-    same first two letters, of which the pairs that are the same name with a typo in the
-    first word (``names_match``).
-
-    A deletion neighbourhood of the first word from its third letter on: two such words one
-    typo apart (a letter replaced, inserted, dropped, or two neighbours swapped, after the
-    shared first two letters) always give one same word when one letter is deleted from
-    each, or from one of them. Most blocks have no such pair: when the words and their
-    variants are all distinct (one set, built in C) the block is done; otherwise a dict of
-    the variants names the candidates. The names of a block are never compared pair by
-    pair, so the cost stays linear however many names share their other words."""
-    firsts = [key.partition(" ")[0] for key in keys]
-    variants = [w[:p] + w[p + 1 :] for w in firsts for p in range(2, len(w))]
-    variants += firsts
-    if len(set(variants)) == len(variants):
-        return
-    owners: dict[str, list[int]] = defaultdict(list)
-    for i, word in enumerate(firsts):
-        for variant in {word, *(word[:p] + word[p + 1 :] for p in range(2, len(word)))}:
-            owners[variant].append(i)
-    candidates = {
-        (members[x], j)
-        for members in owners.values()
-        if len(members) > 1
-        for x in range(len(members))
-        for j in members[x + 1 :]
-    }
-    for i, j in sorted(candidates):
-        if names_match(keys[i], keys[j]):
-            yield keys[i], keys[j]
-
-
-def _bytewise(column: str):
-    """Order by the bytes: the blocks only need to be contiguous, and PostgreSQL sorts
-    ``COLLATE "C"`` several times faster than a linguistic collation (abbreviated keys)."""
-    return Collate(F(column), "C") if connection.vendor == "postgresql" else F(column)
-
-
-def _repeated(queryset, key_field: str):
-    """The values of ``key_field`` that more than one row of ``queryset`` carries.
-    ``count(*)``, not ``count(id)``: the (tenant, key) index alone answers it (an index-only
-    scan); counting ids read every row of the table in index order, 6-7 s at 1M."""
-    return (
-        queryset.exclude(**{key_field: ""})
-        .values(key_field)
-        .annotate(n=Count("*"))
-        .filter(n__gt=1)
-        .values(key_field)
-    )
-
-
-def duplicate_customer_pairs(progress: Progress | None = None) -> dict[tuple[int, int], set]:
-    """All duplicate pairs of the tenant: {(lower id, higher id): {reasons}}."""
-    pairs: dict[tuple[int, int], set] = defaultdict(set)
-    subsidiaries = Subsidiary.objects.all()
-    for key_field in ("registration_key", "domain_key"):
-        rows = subsidiaries.filter(
-            **{f"{key_field}__in": _repeated(subsidiaries, key_field)}
-        ).order_by(_bytewise(key_field), "id")
-        for _key, group in groupby(_company_rows(rows), attrgetter(key_field)):
-            _pairs_in_group(list(group), pairs)
-
-    total = subsidiaries.count() if progress else 0
-    done = 0
-    # Block 1: the first word of the name. A block of one record pairs with nothing, so only
-    # the blocks of two or more are read (grouped in SQL, like the keys above).
-    named = subsidiaries.filter(name_block__in=_repeated(subsidiaries, "name_block"))
-    named = named.order_by(_bytewise("name_block"), "id")
-    block_rows = named.values_list("name_block", *COMPANY_FIELDS).iterator(chunk_size=CHUNK)
-    for _block, block in groupby(block_rows, lambda values: values[0]):
-        rows = [CompanyRow(*values[1:]) for values in block]
-        done += len(rows)
-        _name_groups(rows, pairs)
-        if progress:
-            progress(ConflictKind.DUPLICATE_CUSTOMER, done, total)
-    # Block 2, for a typo in the first word: the same other words and first two letters.
-    # Only the distinct names are read (one short column); the records of the few names
-    # that match are read afterwards by the indexed key.
-    rest = Substr("name_key", StrIndex("name_key", Value(" ")) + 1)
-    several_words = subsidiaries.filter(name_key__contains=" ").annotate(
-        rest=rest, length=Length("name_key")
-    )
-    keys = (
-        several_words.filter(length__gte=FUZZY_MIN_LENGTH)
-        .order_by(_bytewise("rest"), _bytewise("name_key"))
-        .values_list("name_key", flat=True)
-        .distinct()
-        .iterator(chunk_size=CHUNK * 5)
-    )
-    matched: list[tuple[str, str]] = []
-    for _block, block in groupby(keys, typo_block):
-        matched.extend(_first_word_typo_pairs(list(block)))
-    for start in range(0, len(matched), CHUNK):
-        chunk = matched[start : start + CHUNK]
-        by_name: dict[str, list[CompanyRow]] = defaultdict(list)
-        wanted = sorted({key for pair in chunk for key in pair})
-        for row in _company_rows(
-            subsidiaries.filter(EqualsAny("name_key", wanted)).order_by("id"), stream=False
-        ):
-            by_name[row.name_key].append(row)
-        for a, b in chunk:
-            _pairs_between_groups(by_name[a], by_name[b], pairs)
-    if progress:
-        progress(ConflictKind.DUPLICATE_CUSTOMER, total, total)
-    return pairs
-
-
-class EqualsAny(Expression):
-    """``column = ANY(%s)`` with the values as one array parameter on PostgreSQL (hundreds
-    of spelled-out names cost one parameter, not hundreds); ``IN`` elsewhere."""
-
-    conditional = True
-    output_field = BooleanField()
-
-    def __init__(self, column: str, values: list) -> None:
-        super().__init__()
-        self.column, self.values = F(column), list(values)
-
-    def get_source_expressions(self):
-        return [self.column]
-
-    def set_source_expressions(self, exprs):
-        (self.column,) = exprs
-
-    def as_sql(self, compiler, connection):
-        column, params = compiler.compile(self.column)
-        if not self.values:
-            return "1 = 0", []
-        marks = ", ".join(["%s"] * len(self.values))
-        return f"{column} IN ({marks})", [*params, *self.values]
-
-    def as_postgresql(self, compiler, connection):
-        column, params = compiler.compile(self.column)
-        return f"{column} = ANY(%s)", [*params, self.values]
-
-
-# The letters a typo may bring into a normalized name. Not digits: a digit inserted or
-# replaced changes the name's numbers, and names with other numbers never match
-# (``names_match``), so looking them up only cost the index a third more probes.
-KEY_ALPHABET = "abcdefghijklmnopqrstuvwxyz"
-
-
-def _first_word_typos(first: str, prefix: str, rest: str) -> set[str]:
-    """The names ``<first word one edit away> <rest>`` whose first word still starts with
-    ``prefix``: one letter replaced, inserted, dropped, or two neighbours swapped."""
-    words = set()
-    for i in range(len(first) + 1):
-        head, tail = first[:i], first[i:]
-        if tail:
-            words.add(head + tail[1:])
-            if len(tail) > 1:
-                words.add(head + tail[1] + tail[0] + tail[2:])
-        for letter in KEY_ALPHABET:
-            words.add(head + letter + tail)
-            if tail:
-                words.add(head + letter + tail[1:])
-    words.discard(first)
-    return {f"{word} {rest}" for word in words if word[:2] == prefix}
-
-
-def duplicate_customer_neighbourhood(subsidiary_id: int) -> dict[tuple[int, int], set]:
-    """Duplicate pairs of one subsidiary: candidates from its three keys, at most
-    ``NEIGHBOURHOOD_LIMIT`` of them, in one indexed query."""
-    found = list(_company_rows(Subsidiary.objects.filter(pk=subsidiary_id), stream=False))
-    if not found:
-        return {}
-    me = found[0]
-    lookup = Q()
-    if me.registration_key:
-        lookup |= Q(registration_key=me.registration_key)
-    if me.domain_key:
-        lookup |= Q(domain_key=me.domain_key)
-    block = name_block(me.name_key)
-    if block:
-        lookup |= Q(name_block=block)
-    rest, prefix = typo_block(me.name_key)
-    if rest and len(me.name_key) >= FUZZY_MIN_LENGTH:
-        # The full scan's second block (the same other words and first two letters) holds
-        # thousands of names at scale; only those one typo away in the first word can
-        # match, so they are spelled out and looked up by the indexed key (``=`` is
-        # leakproof under row-level security, LIKE is not).
-        first = me.name_key.partition(" ")[0]
-        lookup |= Q(EqualsAny("name_key", sorted(_first_word_typos(first, prefix, rest))))
-    if not lookup:
-        return {}
-    candidates = (
-        Subsidiary.objects.filter(lookup).exclude(pk=me.id).order_by("id")[:NEIGHBOURHOOD_LIMIT]
-    )
-    pairs: dict[tuple[int, int], set] = {}
-    for other in candidates.values_list(*COMPANY_FIELDS):
-        row = CompanyRow(*other)
-        reasons = duplicate_reasons(me, row)
-        if reasons:
-            pairs[(min(me.id, row.id), max(me.id, row.id))] = set(reasons)
-    if len(pairs) > GROUP_CAP:
-        # The full scan reports a cluster this big as a star around its oldest record.
-        oldest = min(min(pair) for pair in pairs)
-        pairs = {pair: reasons for pair, reasons in pairs.items() if oldest in pair}
-    return pairs
-
-
-def _reason_text(reasons: Iterable[str]) -> str:
-    ordered = [REASON_TEXT[r] for r in ("registration_number", "website", "name") if r in reasons]
-    return ", ".join(ordered).capitalize()
-
-
-def duplicate_customer_findings(pairs: dict[tuple[int, int], set]) -> Iterator[Finding]:
-    """Findings for duplicate pairs, reading the subsidiaries' details in chunks."""
-    items = sorted(pairs.items())
-    for start in range(0, len(items), CHUNK):
-        chunk = items[start : start + CHUNK]
-        ids = {i for pair, _ in chunk for i in pair}
-        details = {
-            row["id"]: row
-            for row in Subsidiary.objects.filter(pk__in=ids).values(
-                "id",
-                "name",
-                "country__code",
-                "owner_id",
-                "global_account_id",
-                "name_key",
-                "registration_key",
-                "domain_key",
-                "country_id",
+def classify(
+    cluster: Cluster, members: dict[int, Member]
+) -> list[tuple[str, list[Member], int | None, str]]:
+    """(kind, members, global account, reason) of the findings of one cluster."""
+    subs = [members[i] for i in cluster.subsidiaries if i in members]
+    if not subs:
+        return []
+    linked = Counter(m.global_account_id for m in subs if m.global_account_id)
+    accounts = linked + Counter(cluster.accounts)
+    account = accounts.most_common(1)[0][0] if accounts else None
+    entities = [[members[i] for i in e if i in members] for e in cluster.entities]
+    entities = [e for e in entities if e]
+    out = []
+    for entity in entities:
+        if len(entity) > 1:
+            entity_account = next(
+                (m.global_account_id for m in entity if m.global_account_id), None
             )
-        }
-        for (a_id, b_id), reasons in chunk:
-            a, b = details.get(a_id), details.get(b_id)
-            if a is None or b is None:
-                continue  # deleted since the pairs were read
+            countries = sorted({m.country for m in entity})
+            numbers = {m.registration_key for m in entity if m.registration_key}
+            domains = {m.domain_key for m in entity if m.domain_key}
+            if len(numbers) == 1 and all(m.registration_key for m in entity):
+                why = "Same registration number"
+            elif len(domains) == 1 and all(m.domain_key for m in entity):
+                why = "Same web domain and name"
+            else:
+                why = "Same name"
+            out.append(
+                (
+                    ConflictKind.DUPLICATE_CUSTOMER,
+                    entity,
+                    entity_account,
+                    f"{why}: one company entered {len(entity)} times ({', '.join(countries)})",
+                )
+            )
+    # An entity none of whose records is linked: a record entered twice beside a linked
+    # one is the duplicate's business (merging it links it), not the group's.
+    unlinked = [m for e in entities if all(x.global_account_id is None for x in e) for m in e]
+    several_accounts = len(set(accounts)) > 1
+    if (unlinked and (len(entities) > 1 or accounts)) or several_accounts:
+        countries = sorted({m.country for m in subs})
+        if several_accounts:
+            reason = f"One group at {len(set(accounts))} global accounts"
+        elif account is not None:
+            reason = f"{len(unlinked)} local customer(s) of an existing global account's group"
+        else:
+            reason = (
+                f"One group, {len(entities)} companies in {', '.join(countries)}, no global account"
+            )
+        out.append((ConflictKind.UNLINKED_GROUP, subs, account, reason))
+    return out
+
+
+def findings(discovery: Discovery, kinds: tuple[str, ...]) -> Iterator[Finding]:
+    """The findings of ``kinds`` of the clusters, the members' details read in chunks (one
+    query per ``CHUNK`` subsidiaries), old pair conflicts carried over per chunk."""
+    batch: list[Cluster] = []
+    size = 0
+    for cluster in discovery.clusters:
+        batch.append(cluster)
+        size += len(cluster.members)
+        if size >= CHUNK:
+            yield from _batch_findings(batch, kinds)
+            batch, size = [], 0
+    if batch:
+        yield from _batch_findings(batch, kinds)
+
+
+def _batch_findings(batch: list[Cluster], kinds: tuple[str, ...]) -> Iterator[Finding]:
+    members = _details(sorted({i for c in batch for i in c.subsidiaries}))
+    found = list(_cluster_findings(batch, members))
+    carry_over(found)
+    yield from (finding for finding in found if finding.kind in kinds)
+
+
+def carry_over(found: list) -> None:
+    """Conflicts of the pair-wise detector carried over to the finding that now covers
+    them, keeping their row (status, assignee, history): a ``duplicate_customer`` conflict
+    of two records that a finding of either kind covers takes that finding's kind, key,
+    records and fingerprint, unless the finding's key already has a row. One query to read,
+    two to write, per chunk; nothing to write once carried."""
+    wanted: dict[str, Finding] = {}
+    own = {f.key for f in found}  # a finding's own row is never carried anywhere
+    for finding in found:
+        ids = sorted(r.id for r in finding.records)
+        if len(ids) > PAIR_LIMIT:
+            continue
+        for i, a in enumerate(ids):
+            for b in ids[i + 1 :]:
+                key = conflict_key(
+                    ConflictKind.DUPLICATE_CUSTOMER, [("subsidiary", a), ("subsidiary", b)]
+                )
+                if key not in own:
+                    # a duplicate_customer finding of this pair keeps its key; otherwise
+                    # the entity's finding wins over the group's
+                    current = wanted.get(key)
+                    if current is None or current.kind != ConflictKind.DUPLICATE_CUSTOMER:
+                        wanted[key] = finding
+    if not found:
+        return
+    # read even when no pair is wanted: a check costs the same whatever it finds
+    rows = list(
+        Conflict.objects.filter(kind=ConflictKind.DUPLICATE_CUSTOMER, key__in=list(wanted) or [""])
+        .order_by("id")
+        .values_list("id", "key")
+    )
+    if not rows:
+        return
+    taken = set(
+        Conflict.objects.filter(key__in=[wanted[k].key for _pk, k in rows]).values_list(
+            "key", flat=True
+        )
+    )
+    carried = []
+    for pk, old_key in rows:
+        finding = wanted[old_key]
+        if finding.key in taken:
+            continue  # another old pair of this cluster was carried already
+        taken.add(finding.key)
+        carried.append(
+            Conflict(
+                pk=pk,
+                kind=finding.kind,
+                key=finding.key,
+                records=finding.refs,
+                countries=list(finding.countries),
+                global_account_id=finding.global_account_id,
+                fingerprint=finding.fingerprint,
+                reason=finding.reason,
+            )
+        )
+    if not carried:
+        return
+    Conflict.objects.bulk_update(
+        carried,
+        ["kind", "key", "records", "countries", "global_account", "fingerprint", "reason"],
+    )
+    tenant_id = current_tenant_id()
+    ConflictEvent.objects.bulk_create(
+        [
+            ConflictEvent(
+                tenant_id=tenant_id,
+                conflict_id=c.pk,
+                action="carried-over",
+                note=f"Now {c.kind}: the finding covers the whole cluster",
+                at=timezone.now(),
+            )
+            for c in carried
+        ]
+    )
+
+
+def _cluster_findings(batch: list[Cluster], members: dict[int, Member]) -> Iterator[Finding]:
+    for cluster in batch:
+        evidence = cluster.evidence()
+        score = round(cluster.score, 2)
+        for kind, subs, account, reason in classify(cluster, members):
             records = tuple(
                 RecordInfo(
                     type="subsidiary",
-                    id=s["id"],
-                    name=s["name"],
-                    country=s["country__code"],
-                    global_account_id=s["global_account_id"],
-                    owner_id=s["owner_id"],
-                    subsidiary_owner_id=s["owner_id"],
+                    id=m.id,
+                    name=m.name,
+                    country=m.country,
+                    global_account_id=m.global_account_id,
+                    owner_id=m.owner_id,
+                    subsidiary_owner_id=m.owner_id,
                 )
-                for s in (a, b)
+                for m in subs
             )
             yield Finding(
-                kind=ConflictKind.DUPLICATE_CUSTOMER,
+                kind=kind,
                 records=records,
-                global_account_id=a["global_account_id"] or b["global_account_id"],
-                reason=_reason_text(reasons),
-                material=tuple(
-                    (
-                        s["id"],
-                        s["name_key"],
-                        s["registration_key"],
-                        s["domain_key"],
-                        s["country_id"],
-                        s["global_account_id"],
-                    )
-                    for s in (a, b)
-                ),
+                global_account_id=account,
+                reason=reason[:200],
+                material=(account, *(m.material for m in sorted(subs, key=lambda m: m.id))),
+                score=score,
+                evidence=evidence,
             )
+
+
+# --- the scan's discovery, shared by its two kinds ----------------------------------------
+
+_CACHE: dict[int, tuple[float, Discovery]] = {}
+CACHE_SECONDS = 600
+
+
+def scan_discovery(*, refresh: bool) -> Discovery:
+    """The tenant's clusters for a full scan. The scan records its kinds one after the
+    other; the second of the two customer kinds reuses the first one's discovery (same
+    process, same tenant, minutes old at most) instead of clustering the tenant again."""
+    tenant_id = current_tenant_id()
+    cached = _CACHE.get(tenant_id)
+    if not refresh and cached and time.monotonic() - cached[0] < CACHE_SECONDS:
+        return cached[1]
+    discovery = scan_clusters()
+    _CACHE.clear()
+    _CACHE[tenant_id] = (time.monotonic(), discovery)
+    return discovery
+
+
+def customer_scan(kind: str, progress: Progress | None = None) -> Iterator[Finding]:
+    """The full scan's findings of one of the two customer kinds."""
+    discovery = scan_discovery(refresh=kind == ConflictKind.DUPLICATE_CUSTOMER)
+    if progress:
+        progress(kind, len(discovery.records), discovery.n)
+    return findings(discovery, (kind,))
+
+
+def customer_neighbourhood(subsidiary_id: int) -> list[Finding]:
+    """The findings of both kinds of the cluster of one saved subsidiary."""
+    return list(findings(clusters_around(subsidiary_id), CUSTOMER_KINDS))

@@ -41,6 +41,9 @@ class Finding:
     reason: str
     material: tuple  # the fields whose change reopens a dismissed conflict
     countries: tuple[str, ...] = field(default=())
+    # group discovery's findings: the cluster's score (bits of log-odds) and its evidence
+    score: float | None = None
+    evidence: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.records = tuple(sorted(self.records, key=lambda r: (r.type, r.id)))
@@ -66,10 +69,19 @@ def record_token(record_type: str, record_id: int) -> str:
     return f"|{record_type}:{record_id}|"
 
 
+KEY_LENGTH = 200  # Conflict.key
+
+
 def conflict_key(kind: str, refs: Iterable[tuple[str, int]]) -> str:
     """'duplicate_customer|subsidiary:3|subsidiary:9|': kind plus the sorted records, so a
-    rerun finds the same row, and ``key__contains=record_token(...)`` finds a record's."""
-    return kind + "|" + "|".join(f"{t}:{i}" for t, i in sorted(refs)) + "|"
+    rerun finds the same row, and ``key__contains=record_token(...)`` finds a record's. A
+    cluster too large for the column (a group of twenty companies) is keyed by a digest of
+    its records instead; its records are then found through the ``records`` field."""
+    key = kind + "|" + "|".join(f"{t}:{i}" for t, i in sorted(refs)) + "|"
+    if len(key) <= KEY_LENGTH:
+        return key
+    digest = hashlib.sha256(key.encode()).hexdigest()
+    return f"{kind}|records:{digest[:48]}|"
 
 
 def fetch_rows(queryset, stream: bool):

@@ -19,16 +19,17 @@ duplicate-customer detector in opportunities/conflicts.py.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
 import tldextract
 from cleanco import prepare_default_terms
-from django.db.models import Q
 from rapidfuzz.distance import OSA
 from stdnum.eu import vat as eu_vat
 from stdnum.exceptions import ValidationError as StdnumValidationError
+
+from accounts.matching.blocking import blocking_keys
+from gam.text import fold
 
 # Words that say nothing about which company it is.
 NOISE_WORDS = frozenset(
@@ -223,19 +224,10 @@ _DIGITS = re.compile(r"[0-9]+")
 _extract = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
 
 
-def _strip_accents(text: str) -> str:
-    # ß and ø have no decomposition; spell them out before dropping combining marks.
-    for plain, fancy in (("ss", "ß"), ("o", "ø"), ("O", "Ø"), ("ae", "æ"), ("l", "ł"), ("L", "Ł")):
-        text = text.replace(fancy, plain)
-    text = text.replace("đ", "d").replace("ı", "i").replace("œ", "oe")
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
 @lru_cache(maxsize=65536)
 def normalize_name(name: str) -> str:
     """'Volvia Sverige AB' -> 'volvia sverige'; 'The Bosch GmbH & Co. KG' -> 'bosch'."""
-    text = _join_initials(_NON_ALNUM.sub(" ", _strip_accents(name or "").lower()).strip())
+    text = _join_initials(_NON_ALNUM.sub(" ", fold(name or "")).strip())
     tokens = _strip_legal_forms(text.split())
     tokens = [_transliterate(t) for t in tokens if t not in NOISE_WORDS]
     return " ".join(tokens)[:200]
@@ -256,7 +248,7 @@ def _legal_form_terms() -> tuple[frozenset, int]:
     terms = set()
     raw = [" ".join(term) for _n, term in prepare_default_terms()] + list(SPELLED_LEGAL_FORMS)
     for term in raw:
-        text = _join_initials(_NON_ALNUM.sub(" ", _strip_accents(term).lower()).strip())
+        text = _join_initials(_NON_ALNUM.sub(" ", fold(term)).strip())
         tokens = tuple(text.split())
         if tokens and not (len(tokens) == 1 and tokens[0] in PLACE_WORDS):
             terms.add(tokens)
@@ -365,18 +357,33 @@ class MatchingKeys:
     name_block: str
     registration_key: str
     domain_key: str
+    match_keys: str = ""  # group discovery's blocking keys, " k1 k2 ... "
+
+
+def join_keys(keys: list[str]) -> str:
+    """Blocking keys as stored: space separated, a space at each end (so that a LIKE
+    '% key %' finds one without a database array)."""
+    return f" {' '.join(keys)} " if keys else ""
 
 
 def matching_keys(
     *, name: str, registration_number: str = "", website: str = "", country_code: str = ""
 ) -> MatchingKeys:
     key = normalize_name(name)
+    registration = normalize_registration(registration_number, country_code)
+    domain = registrable_domain(website)
     return MatchingKeys(
         name_key=key,
         name_block=name_block(key),
-        registration_key=normalize_registration(registration_number, country_code),
-        domain_key=registrable_domain(website),
+        registration_key=registration,
+        domain_key=domain,
+        match_keys=join_keys(blocking_keys(name, registration, domain)),
     )
+
+
+def account_match_keys(name: str, website: str = "") -> str:
+    """The stored blocking keys of a global account (its name and website)."""
+    return join_keys(blocking_keys(name, "", registrable_domain(website)))
 
 
 def names_match(a_key: str, b_key: str) -> bool:
@@ -459,92 +466,3 @@ def duplicate_reasons(a: CompanyRow, b: CompanyRow, *, names_equal: bool | None 
     ):
         reasons.append("name")
     return tuple(reasons)
-
-
-@dataclass(frozen=True)
-class Match:
-    subsidiary: object  # accounts.models.Subsidiary
-    reasons: tuple[str, ...]  # "registration_number", "website", "name"
-
-
-def find_matching_subsidiaries(
-    name: str,
-    registration_number: str = "",
-    website: str = "",
-    country_code: str = "",
-    *,
-    limit: int = 5,
-    exclude_pk: int | None = None,
-    queryset=None,
-) -> list:
-    """Existing subsidiaries that are probably the same company, best first.
-
-    One indexed query: equal registration key, equal domain, or the same name block; the
-    fuzzy name comparison then runs on that small candidate set only.
-    """
-    from accounts.models import Subsidiary
-
-    return [
-        m.subsidiary
-        for m in find_matches(
-            name,
-            registration_number,
-            website,
-            country_code,
-            limit=limit,
-            exclude_pk=exclude_pk,
-            queryset=queryset if queryset is not None else Subsidiary.objects.all(),
-        )
-    ]
-
-
-def find_matches(
-    name: str,
-    registration_number: str = "",
-    website: str = "",
-    country_code: str = "",
-    *,
-    limit: int = 5,
-    exclude_pk: int | None = None,
-    queryset=None,
-) -> list[Match]:
-    """Like ``find_matching_subsidiaries``, with the reasons for each match."""
-    from accounts.models import Subsidiary
-
-    keys = matching_keys(
-        name=name,
-        registration_number=registration_number,
-        website=website,
-        country_code=country_code,
-    )
-    lookup = Q()
-    if keys.registration_key:
-        lookup |= Q(registration_key=keys.registration_key)
-    if keys.domain_key:
-        lookup |= Q(domain_key=keys.domain_key)
-    if keys.name_block:
-        lookup |= Q(name_block=keys.name_block)
-    if not lookup:
-        return []
-    qs = (queryset if queryset is not None else Subsidiary.objects.all()).filter(lookup)
-    if exclude_pk is not None:
-        qs = qs.exclude(pk=exclude_pk)
-    candidates = qs.select_related("country", "global_account__manager", "owner").order_by("id")[
-        :500
-    ]
-    matches: list[tuple[int, Match]] = []
-    for sub in candidates:
-        reasons = []
-        if keys.registration_key and sub.registration_key == keys.registration_key:
-            reasons.append("registration_number")
-        if keys.domain_key and sub.domain_key == keys.domain_key:
-            reasons.append("website")
-        if names_match(keys.name_key, sub.name_key):
-            reasons.append("name")
-        if reasons:
-            # Registration numbers are the strongest evidence, then domains, then names.
-            rank = 4 * ("registration_number" in reasons) + 2 * ("website" in reasons)
-            rank += "name" in reasons
-            matches.append((rank, Match(sub, tuple(reasons))))
-    matches.sort(key=lambda pair: (-pair[0], pair[1].subsidiary.pk))
-    return [m for _, m in matches[:limit]]
