@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('gam', '0007_iso_code_validators'),
+        ('gam', '0008_iso_code_validators'),
     ]
 
     operations = [

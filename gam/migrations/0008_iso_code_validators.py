@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("gam", "0006_api_tokens"),
+        ("gam", "0007_webhooks"),
     ]
 
     operations = [
