@@ -16,4 +16,5 @@ class AccountsConfig(AppConfig):
         register_tenant_purge(Subsidiary, layer=1)
         register_demo_seed(seed.seed, layer=1)
         registry.register(importers.SubsidiaryImporter)
+        registry.register(importers.GlobalAccountImporter)
         registry.register(importers.ContactImporter)

@@ -24,36 +24,65 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from accounts.matching import NAME_MATCH_THRESHOLD, MatchingKeys, matching_keys, names_match
 from accounts.models import Contact, GlobalAccount, Subsidiary
+from accounts.services import global_account_create
 from gam import search
-from gam.imports.base import CREATE, MATCH, UPDATE, Importer, RowResult
+from gam.imports import sources
+from gam.imports.base import CREATE, ERROR, MATCH, UPDATE, Importer, RowResult
 from gam.imports.cells import CellError, cell, change_repr, int_or_none, parse_choice
-from gam.imports.fields import COUNTRY, ID, OWNER, Field
+from gam.imports.fields import COUNTRY, ID, OWNER, SOURCE_ID, Field, Preset
 from gam.models import Country
 from gam.tenancy import current_tenant_id
 from teams.models import TeamMembership, TeamRole
 from teams.selectors import global_accounts_changeable_by, subsidiaries_changeable_by
 
 FUZZY_CANDIDATES = 500
+SUBSIDIARY_MODEL = "accounts.subsidiary"
+CONTACT_MODEL = "accounts.contact"
+GLOBAL_ACCOUNT_MODEL = "accounts.globalaccount"
 
-NAME_ALIASES = ("company", "company_name", "customer_name")
+# The headers of a customer's name, registration number, website and address in
+# English, Swedish, German and French spreadsheets and in CRM exports.
+NAME_ALIASES = (
+    "company", "company_name", "customer_name", "account_name", "account", "customer",
+    "kund", "kundnamn", "namn", "foretag", "foretagsnamn", "bolag", "firma", "firmenname",
+    "unternehmen", "kunde", "kundenname", "nom", "raison_sociale", "societe", "entreprise",
+    "nom_du_compte", "client",
+)  # fmt: skip
 REGISTRATION_ALIASES = (
-    "registration_vat_number",
-    "registration_no",
-    "vat",
-    "vat_number",
-    "vat_no",
-    "org_nr",
-    "organisation_number",
-    "organization_number",
-)
+    "registration_vat_number", "registration_no", "registration_number", "vat", "vat_number",
+    "vat_no", "vat_id", "vat_number_c", "vat_c", "registration_number_c", "org_number_c",
+    "org_nr", "orgnr", "organisationsnummer", "organisation_number", "organization_number",
+    "momsnummer", "momsreg_nr", "vat_nr", "ust_idnr", "ust_id", "ust_id_nr",
+    "umsatzsteuer_id", "handelsregisternummer", "steuernummer", "siret", "siren",
+    "n_tva", "numero_de_tva", "tva_intracommunautaire", "tax_id", "business_id", "y_tunnus",
+)  # fmt: skip
+WEBSITE_ALIASES = (
+    "web", "domain", "url", "company_domain_name", "website_url", "webbplats", "hemsida",
+    "webbadress", "webseite", "internetseite", "homepage", "site_web", "site_internet",
+)  # fmt: skip
+ADDRESS_ALIASES = (
+    "street", "street_address", "billing_street", "address_1_street_1", "adress",
+    "gatuadress", "besoksadress", "anschrift", "strasse", "adresse", "rue",
+    # the rest of the address, joined after the street
+    "postal_code", "zip", "zip_code", "city", "billing_postal_code", "billing_city",
+    "postnummer", "ort", "postort", "plz", "postleitzahl", "stadt", "code_postal", "ville",
+)  # fmt: skip
+PARENT_ALIASES = (
+    "parent_id", "parent_company", "parent_account", "parent", "moderbolag", "koncernmoder",
+    "muttergesellschaft", "societe_mere", "maison_mere",
+)  # fmt: skip
 # The customer a contact or an opportunity belongs to: its id, or its name (with the row's
 # country when two customers share a name).
 SUBSIDIARY = Field(
     "subsidiary",
     gettext_lazy("customer"),
-    aliases=("subsidiary_id", "customer", "customer_id"),
+    aliases=(
+        "subsidiary_id", "customer", "customer_id", "account_id", "account_name", "account",
+        "company", "company_name", "associated_company", "associated_company_ids",
+        "company_id", "kund", "kundnamn", "foretag", "kunde", "firma", "client", "societe",
+    ),
     required=True,
-)
+)  # fmt: skip
 
 
 class SubsidiaryReferences(Importer):
@@ -61,12 +90,14 @@ class SubsidiaryReferences(Importer):
     customers read at once, and which of them the user may change."""
 
     def prefetch_subsidiaries(self, chunk: list[dict]) -> None:
-        ids = {i for r in chunk if (i := int_or_none(cell(r, "subsidiary"))) is not None}
-        names = {
-            cell(r, "subsidiary").lower()
-            for r in chunk
-            if cell(r, "subsidiary") and int_or_none(cell(r, "subsidiary")) is None
-        }
+        texts = {cell(r, "subsidiary") for r in chunk} - {""}
+        # In a file from another system, a customer is named by that system's id (its
+        # AccountId) or its name, never by GAM's id.
+        self.subs_by_source = sources.lookup(self.source, SUBSIDIARY_MODEL, texts)
+        ids = set(self.subs_by_source.values())
+        if not self.source:
+            ids |= {i for t in texts if (i := int_or_none(t)) is not None}
+        names = {t.lower() for t in texts if int_or_none(t) is None}
         self.subs_by_id: dict[int, Subsidiary] = {}
         self.subs_by_name: dict[str, list[Subsidiary]] = defaultdict(list)
         self.changeable_subs: set[int] = set()
@@ -97,7 +128,9 @@ class SubsidiaryReferences(Importer):
         if not text:
             result.error("subsidiary", _("The customer (its id or name) is required."))
             return None
-        pk = int_or_none(text)
+        pk = self.subs_by_source.get(text)
+        if pk is None and not self.source:
+            pk = int_or_none(text)
         if pk is not None:
             sub = self.subs_by_id.get(pk)
         else:
@@ -115,13 +148,6 @@ class SubsidiaryReferences(Importer):
             sub = found[0] if found else None
         if sub is None:
             result.error("subsidiary", _("No customer “%(v)s” in GAM.") % {"v": text})
-            return None
-        if self.country is not None and sub.country_id != self.country.pk:
-            result.error(
-                "subsidiary",
-                _("%(name)s is in %(code)s, but this import is for %(chosen)s.")
-                % {"name": sub.name, "code": sub.country.code, "chosen": self.country.code},
-            )
             return None
         return sub
 
@@ -149,6 +175,73 @@ REASON_LABELS = {
 }
 
 
+# The account exports of Salesforce (Data Loader / data export: API names, 31 standard
+# columns plus custom fields such as VAT_Number__c), HubSpot (companies export) and
+# Dynamics 365 (Excel export of the accounts view, with its hidden "(Do Not Modify)" columns).
+ACCOUNT_PRESETS = (
+    Preset(
+        "salesforce",
+        gettext_lazy("Salesforce accounts"),
+        {
+            "Id": SOURCE_ID,
+            "Name": "name",
+            "ParentId": "parent",
+            "BillingStreet": "address",
+            "BillingPostalCode": "address",
+            "BillingCity": "address",
+            "BillingCountry": "country",
+            "Website": "website",
+            "OwnerId": "owner",
+            "VAT_Number__c": "registration_number",
+            "Registration_Number__c": "registration_number",
+            "ShippingCountry": "",
+            "AccountNumber": "",
+        },
+        signature=("BillingCountry", "ParentId", "OwnerId", "IsDeleted", "BillingCity",
+                   "SystemModstamp", "MasterRecordId", "CreatedById"),
+    ),
+    Preset(
+        "hubspot",
+        gettext_lazy("HubSpot companies"),
+        {
+            "Record ID": SOURCE_ID,
+            "Company name": "name",
+            "Company Domain Name": "website",
+            "Website URL": "website",
+            "Country/Region": "country",
+            "Company owner": "owner",
+            "Parent Company": "parent",
+            "Street Address": "address",
+            "Postal Code": "address",
+            "City": "address",
+            "VAT number": "registration_number",
+        },
+        signature=("Record ID", "Company Domain Name", "Company owner", "Parent Company",
+                   "Country/Region", "Lifecycle Stage", "Create Date"),
+    ),
+    Preset(
+        "dynamics",
+        gettext_lazy("Dynamics 365 accounts"),
+        {
+            "(Do Not Modify) Account": SOURCE_ID,
+            "(Do Not Modify) Row Checksum": "",
+            "(Do Not Modify) Modified On": "",
+            "Account Name": "name",
+            "Website": "website",
+            "Address 1: Street 1": "address",
+            "Address 1: ZIP/Postal Code": "address",
+            "Address 1: City": "address",
+            "Address 1: Country/Region": "country",
+            "Parent Account": "parent",
+            "Owner": "owner",
+            "VAT Number": "registration_number",
+        },
+        signature=("(Do Not Modify) Account", "(Do Not Modify) Row Checksum",
+                   "(Do Not Modify) Modified On", "Address 1: Country/Region", "Parent Account"),
+    ),
+)  # fmt: skip
+
+
 class SubsidiaryImporter(SubsidiaryReferences):
     kind = "subsidiaries"
     label = gettext_lazy("Customers (subsidiaries)")
@@ -160,13 +253,17 @@ class SubsidiaryImporter(SubsidiaryReferences):
         Field(
             "registration_number", gettext_lazy("registration number"), aliases=REGISTRATION_ALIASES
         ),
-        Field("website", gettext_lazy("website"), aliases=("web", "domain", "url")),
-        Field("address", gettext_lazy("address")),
+        Field("website", gettext_lazy("website"), aliases=WEBSITE_ALIASES),
+        Field("address", gettext_lazy("address"), aliases=ADDRESS_ALIASES, joined=", "),
         Field(
-            "global_account", gettext_lazy("global account"), aliases=("global_account_id", "group")
+            "global_account",
+            gettext_lazy("global account"),
+            aliases=("global_account_id", "group", "koncern", "konzern", "groupe"),
         ),
+        Field("parent", gettext_lazy("parent company"), aliases=PARENT_ALIASES),
         OWNER,
     )
+    presets = ACCOUNT_PRESETS
     needs_country = True
     matching_help = gettext_lazy(
         "Customers: the same registration or VAT number (in any format), the same web domain "
@@ -184,9 +281,31 @@ class SubsidiaryImporter(SubsidiaryReferences):
             ).values_list("global_account_id", "country_id")
         )
 
+    def prepare(self, rows: list[dict]) -> None:
+        # Parents may be rows further down the file: its source ids and names, known upfront.
+        self.file_source_ids = {cell(r, SOURCE_ID): cell(r, "name") for r in rows}
+        self.file_source_ids.pop("", None)
+        self.file_names = {cell(r, "name").lower() for r in rows} - {""}
+
     def prefetch(self, chunk: list[dict]) -> None:
         self.keys: dict[int, MatchingKeys] = {}
         regs, domains, blocks, ids = set(), set(), set(), set()
+        self.by_source_id = sources.lookup(
+            self.source, SUBSIDIARY_MODEL, {cell(r, SOURCE_ID) for r in chunk}
+        )
+        ids |= set(self.by_source_id.values())
+        parents = {cell(r, "parent") for r in chunk} - {""}
+        self.parent_source_ids = set(sources.lookup(self.source, SUBSIDIARY_MODEL, parents))
+        wanted = {p.lower() for p in parents} - self.file_names
+        self.parent_names = (
+            set(
+                Subsidiary.objects.annotate(lname=Lower("name"))
+                .filter(lname__in=wanted)
+                .values_list("lname", flat=True)
+            )
+            if wanted
+            else set()
+        )
         for row in chunk:
             code = self.country_code(row)
             keys = matching_keys(
@@ -329,12 +448,24 @@ class SubsidiaryImporter(SubsidiaryReferences):
         explicit_id = cell(row, "id")
         if explicit_id and int_or_none(explicit_id) is None:
             result.error("id", _("“%(v)s” is not an id.") % {"v": explicit_id})
+        source_id = cell(row, SOURCE_ID)
+        if len(source_id) > sources.MAX_LENGTH:
+            result.error(SOURCE_ID, _("Longer than %(n)s characters.") % {"n": sources.MAX_LENGTH})
+        parent = cell(row, "parent")
+        if parent:
+            self._check_parent(result, parent, source_id, name)
         if result.errors:
             return result
         result.label = f"{name} ({country.code})"
+        result.extra = {"source_id": source_id, "name": name, "parent": parent}
         keys = self.keys[row["_row"]]
 
         target = None
+        known = self.by_source_id.get(source_id) if source_id else None
+        if known is not None and known in self.candidates and not explicit_id:
+            # Imported from this system before: the same record, whatever its name is now,
+            # and named as directly as by its id.
+            explicit_id = str(known)
         if explicit_id:
             target = self.candidates.get(int(explicit_id))
             if target is None:
@@ -360,14 +491,18 @@ class SubsidiaryImporter(SubsidiaryReferences):
                         "why": ", ".join(str(REASON_LABELS[r]) for r in reasons),
                     }
                 )
-        # The same company twice in one file.
+        # The same company twice in one file. A row naming its record (id, source id) is
+        # that record, even when another row's name or number looks alike ("Mueller AG" and
+        # "Müller GmbH" both exported with their ids).
         file_keys = [("id", target.pk)] if target else []
+        if source_id:
+            file_keys.append(("source", source_id))
         for kind, value in (
             ("reg", keys.registration_key),
             ("dom", keys.domain_key),
             ("name", keys.name_key),
         ):
-            if value:
+            if value and not explicit_id:
                 file_keys.append((kind, country.pk, value))
         for key in file_keys:
             if not self.first_time(result, key, "name"):
@@ -450,11 +585,43 @@ class SubsidiaryImporter(SubsidiaryReferences):
         result.obj = target
         return result
 
+    def _check_parent(self, result: RowResult, parent: str, source_id: str, name: str) -> None:
+        """A parent company (by its source id or name) in this file or in GAM; the apply
+        makes it a global account and this customer one of its subsidiaries."""
+        if not self.is_admin:
+            result.error(
+                "parent",
+                _("Only a tenant admin imports the group structure (parent companies)."),
+            )
+        elif parent in (source_id, name):
+            result.error("parent", _("A company cannot be its own parent."))
+        elif not (
+            parent in self.file_source_ids
+            or parent in self.parent_source_ids
+            or parent.lower() in self.file_names
+            or parent.lower() in self.parent_names
+        ):
+            result.error(
+                "parent", _("No parent company “%(v)s” in this file or in GAM.") % {"v": parent}
+            )
+        else:
+            name = self.file_source_ids.get(parent) or parent
+            result.notes.append(_("Part of the group of “%(v)s”.") % {"v": name})
+
     def write(self, results: list[RowResult]) -> None:
         creates = [r.obj for r in results if r.action == CREATE]
         updates = [r.obj for r in results if r.action == UPDATE]
         bulk_create_with_history(creates, Subsidiary, batch_size=1000, default_user=self.user)
         search.index_records(creates, created=True)
+        sources.link(
+            self.source,
+            SUBSIDIARY_MODEL,
+            (
+                (r.extra["source_id"], r.obj.pk if r.obj is not None else r.target)
+                for r in results
+                if r.action != ERROR and r.extra.get("source_id")
+            ),
+        )
         if updates:
             for sub in updates:
                 sub.set_matching_keys()
@@ -480,6 +647,82 @@ class SubsidiaryImporter(SubsidiaryReferences):
             )
             search.index_records(updates, created=False)  # renamed ones
 
+    def finish(self, results: list[RowResult]) -> dict:
+        """The group structure of the file: each top parent becomes a global account (or
+        is the one it belongs to, or matches one by name), and its companies down the
+        parent links its subsidiaries."""
+        linked = [r for r in results if r.action != ERROR and r.extra.get("parent")]
+        if not linked:
+            return {}
+        pk_of = {}
+        by_name: dict[str, int] = {}
+        for r in results:
+            pk = r.obj.pk if r.obj is not None else r.target
+            if pk is not None and r.action != ERROR:
+                by_name.setdefault(r.extra["name"].lower(), pk)
+                pk_of[r.row] = pk
+        refs = {r.extra["parent"] for r in linked}
+        by_source = sources.lookup(self.source, SUBSIDIARY_MODEL, refs)
+        names = {p.lower() for p in refs} - set(by_name)
+        if names:
+            for sub in (
+                Subsidiary.objects.annotate(lname=Lower("name"))
+                .filter(lname__in=names)
+                .order_by("id")
+            ):
+                by_name.setdefault(sub.lname, sub.pk)
+        parent_of = {}
+        for r in linked:
+            ref = r.extra["parent"]
+            parent_pk = by_source.get(ref) or by_name.get(ref.lower())
+            if parent_pk is not None and parent_pk != pk_of[r.row]:
+                parent_of[pk_of[r.row]] = parent_pk
+
+        def root(pk: int) -> int:
+            seen = {pk}
+            while pk in parent_of and parent_of[pk] not in seen:
+                pk = parent_of[pk]
+                seen.add(pk)
+            return pk
+
+        groups: dict[int, set[int]] = defaultdict(set)
+        for child in parent_of:
+            top = root(child)
+            groups[top].update({top, child})
+        subs = Subsidiary.objects.select_related("global_account", "country").in_bulk(
+            {pk for members in groups.values() for pk in members}
+        )
+        accounts = {a.name.lower(): a for a in GlobalAccount.objects.all().only("id", "name")}
+        created = 0
+        changed = []
+        for top, members in groups.items():
+            head = subs[top]
+            account = head.global_account or accounts.get(head.name.lower())
+            if account is None:
+                account = global_account_create(
+                    actor=self.user,
+                    name=head.name,
+                    headquarters_country=head.country,
+                    website=head.website,
+                )
+                accounts[account.name.lower()] = account
+                created += 1
+            for pk in sorted(members):
+                sub = subs[pk]
+                if sub.global_account_id != account.pk:
+                    sub.global_account = account
+                    sub.version += 1
+                    changed.append(sub)
+        bulk_update_with_history(
+            changed, Subsidiary, ["global_account", "version"], batch_size=1000,
+            default_user=self.user,
+        )  # fmt: skip
+        return {
+            "groups": len(groups),
+            "global_accounts_created": created,
+            "subsidiaries_linked": len(changed),
+        }
+
 
 # --- contacts -------------------------------------------------------------------------------
 
@@ -500,17 +743,105 @@ class ContactImporter(SubsidiaryReferences):
     fields = (
         SUBSIDIARY,
         COUNTRY,
-        Field("name", gettext_lazy("name"), required=True),
-        Field("title", gettext_lazy("title"), aliases=("job_title",)),
-        Field("email", gettext_lazy("email"), aliases=("e_mail",)),
-        Field("phone", gettext_lazy("phone"), aliases=("telephone",)),
-        Field("buying_role", gettext_lazy("buying role"), aliases=("role",)),
+        Field(
+            "name",
+            gettext_lazy("name"),
+            aliases=(
+                "full_name",
+                "contact_name",
+                "first_name",
+                "last_name",
+                "namn",
+                "fornamn",
+                "efternamn",
+                "kontaktperson",
+                "vorname",
+                "nachname",
+                "prenom",
+                "nom",
+            ),
+            required=True,
+            joined=" ",
+        ),
+        Field(
+            "title",
+            gettext_lazy("title"),
+            aliases=("job_title", "titel", "befattning", "position", "fonction", "poste"),
+        ),
+        Field(
+            "email",
+            gettext_lazy("email"),
+            aliases=("e_mail", "email_address", "e_post", "epost", "mejl", "courriel"),
+        ),
+        Field(
+            "phone",
+            gettext_lazy("phone"),
+            aliases=(
+                "telephone",
+                "phone_number",
+                "mobile_phone",
+                "telefon",
+                "telefonnummer",
+                "mobil",
+                "mobiltelefon",
+                "business_phone",
+                "telephone_fixe",
+            ),
+        ),  # fmt: skip
+        Field("buying_role", gettext_lazy("buying role"), aliases=("role", "roll", "rolle")),
         Field("attitude", gettext_lazy("attitude")),
     )
-    matching_help = gettext_lazy("Contacts: the same email at the same customer.")
+    presets = (
+        Preset(
+            "salesforce",
+            gettext_lazy("Salesforce contacts"),
+            {
+                "Id": SOURCE_ID,
+                "AccountId": "subsidiary",
+                "Name": "name",
+                "FirstName": "",
+                "LastName": "",
+                "Salutation": "",
+                "MailingCountry": "country",
+                "Email": "email",
+                "Phone": "phone",
+                "MobilePhone": "",
+                "Title": "title",
+                "OwnerId": "",
+            },
+            signature=("AccountId", "MailingCountry", "OwnerId", "IsDeleted", "FirstName",
+                       "LastName", "SystemModstamp"),
+        ),
+        Preset(
+            "hubspot",
+            gettext_lazy("HubSpot contacts"),
+            {
+                "Record ID": SOURCE_ID,
+                "First Name": "name",
+                "Last Name": "name",
+                "Email": "email",
+                "Phone Number": "phone",
+                "Job Title": "title",
+                "Associated Company IDs": "subsidiary",
+                "Associated Company": "",
+                "Company Name": "",
+                "Country/Region": "country",
+                "Contact owner": "",
+            },
+            signature=("Record ID", "First Name", "Last Name", "Contact owner",
+                       "Associated Company IDs", "Lifecycle Stage"),
+        ),
+    )  # fmt: skip
+    matching_help = gettext_lazy(
+        "Contacts: the same source id (a re-import), or the same email at the same customer."
+    )
 
     def prefetch(self, chunk: list[dict]) -> None:
         self.prefetch_subsidiaries(chunk)
+        self.by_source_id = sources.lookup(
+            self.source, CONTACT_MODEL, {cell(r, SOURCE_ID) for r in chunk}
+        )
+        self.known = Contact.objects.in_bulk(set(self.by_source_id.values()))
         emails = {cell(r, "email").lower() for r in chunk} - {""}
         self.existing: dict[tuple[int, str], Contact] = {}
         if emails and self.subs_by_id:
@@ -550,7 +881,13 @@ class ContactImporter(SubsidiaryReferences):
             return result
         if email and not self.first_time(result, ("email", sub.pk, email.lower()), "email"):
             return result
-        target = self.existing.get((sub.pk, email.lower())) if email else None
+        source_id = cell(row, SOURCE_ID)[: sources.MAX_LENGTH]
+        if source_id and not self.first_time(result, ("source", source_id), SOURCE_ID):
+            return result
+        result.extra = {"source_id": source_id}
+        target = self.known.get(self.by_source_id.get(source_id)) if source_id else None
+        if target is None and email:
+            target = self.existing.get((sub.pk, email.lower()))
         if target is None:
             if not name:
                 result.error("name", _("A name is required."))
@@ -585,6 +922,15 @@ class ContactImporter(SubsidiaryReferences):
         creates = [r.obj for r in results if r.action == CREATE]
         updates = [r.obj for r in results if r.action == UPDATE]
         bulk_create_with_history(creates, Contact, batch_size=1000, default_user=self.user)
+        sources.link(
+            self.source,
+            CONTACT_MODEL,
+            (
+                (r.extra["source_id"], r.obj.pk if r.obj is not None else r.target)
+                for r in results
+                if r.action != ERROR and r.extra.get("source_id")
+            ),
+        )
         if updates:
             bulk_update_with_history(
                 updates,
@@ -593,3 +939,165 @@ class ContactImporter(SubsidiaryReferences):
                 batch_size=1000,
                 default_user=self.user,
             )
+
+
+# --- global accounts ------------------------------------------------------------------------
+
+
+class GlobalAccountImporter(Importer):
+    """Global accounts (customer groups) in their own right: matched by source id, id or
+    name; created by tenant admins, changed by those who may change the account."""
+
+    kind = "global_accounts"
+    label = gettext_lazy("Global accounts (groups)")
+    model = GlobalAccount
+    fields = (
+        ID,
+        Field(
+            "name",
+            gettext_lazy("name"),
+            aliases=(
+                "global_account",
+                "group",
+                "group_name",
+                "koncern",
+                "konzern",
+                "groupe",
+                *NAME_ALIASES,
+            ),
+            required=True,
+        ),  # fmt: skip
+        Field(
+            "country",
+            gettext_lazy("headquarters country"),
+            aliases=("headquarters_country", "hq_country", "hq", *COUNTRY.aliases),
+        ),
+        Field("website", gettext_lazy("website"), aliases=WEBSITE_ALIASES),
+        Field(
+            "industry",
+            gettext_lazy("industry"),
+            aliases=("bransch", "branche", "secteur", "sector", "sic_desc"),
+        ),
+        Field("description", gettext_lazy("description"), aliases=("beskrivning", "beschreibung")),
+    )
+    matching_help = gettext_lazy(
+        "Global accounts: the same source id (a re-import), id or name updates the account."
+    )
+
+    def prefetch(self, chunk: list[dict]) -> None:
+        self.by_source_id = sources.lookup(
+            self.source, GLOBAL_ACCOUNT_MODEL, {cell(r, SOURCE_ID) for r in chunk}
+        )
+        ids = set(self.by_source_id.values())
+        ids |= {i for r in chunk if (i := int_or_none(cell(r, "id"))) is not None}
+        names = {cell(r, "name").lower() for r in chunk} - {""}
+        self.accounts = {}
+        self.by_name = {}
+        for account in GlobalAccount.objects.annotate(lname=Lower("name")).filter(
+            Q(pk__in=ids) | Q(lname__in=names)
+        ):
+            self.accounts[account.pk] = account
+            self.by_name[account.lname] = account
+        self.changeable = (
+            set(self.accounts)
+            if self.is_admin
+            else set(
+                global_accounts_changeable_by(self.user)
+                .filter(pk__in=self.accounts)
+                .values_list("pk", flat=True)
+            )
+        )
+
+    def check(self, row: dict) -> RowResult:
+        result = RowResult(row=row["_row"])
+        name = cell(row, "name")
+        result.label = name
+        if not name:
+            result.error("name", _("A name is required."))
+        elif len(name) > 200:
+            result.error("name", _("The name is longer than 200 characters."))
+        country = self.row_country(result, row) if cell(row, "country") else None
+        values = {
+            "headquarters_country": country,
+            "website": cell(row, "website"),
+            "industry": cell(row, "industry"),
+            "description": cell(row, "description"),
+        }
+        for column, limit in (("website", 255), ("industry", 100)):
+            if len(values[column]) > limit:
+                result.error(column, _("Longer than %(n)s characters.") % {"n": limit})
+        explicit_id = cell(row, "id")
+        if explicit_id and int_or_none(explicit_id) is None:
+            result.error("id", _("“%(v)s” is not an id.") % {"v": explicit_id})
+        if result.errors:
+            return result
+        source_id = cell(row, SOURCE_ID)[: sources.MAX_LENGTH]
+        result.extra = {"source_id": source_id}
+        if source_id and not self.first_time(result, ("source", source_id), SOURCE_ID):
+            return result
+        target = None
+        named = False
+        if source_id and self.by_source_id.get(source_id) in self.accounts:
+            target, named = self.accounts[self.by_source_id[source_id]], True
+        elif explicit_id:
+            target, named = self.accounts.get(int(explicit_id)), True
+            if target is None:
+                result.error("id", _("No global account with id %(v)s.") % {"v": explicit_id})
+                return result
+        else:
+            target = self.by_name.get(name.lower())
+        key = ("id", target.pk) if target else ("name", name.lower())
+        if not self.first_time(result, key, "name"):
+            return result
+        if target is None:
+            if not self.is_admin:
+                result.error("name", _("Only a tenant admin may add global accounts."))
+                return result
+            result.action = CREATE
+            result.extra["create"] = {"name": name, **values}
+            return result
+        result.target = target.pk
+        result.label = target.name
+        changes = {c: v for c, v in values.items() if v and v != getattr(target, c)}
+        if named and name != target.name:
+            changes["name"] = name
+        if not changes:
+            result.action = MATCH
+            return result
+        if target.pk not in self.changeable:
+            result.error("name", _("You may not change %(name)s.") % {"name": target.name})
+            return result
+        result.changes = {
+            c: [change_repr(getattr(target, c)), change_repr(v)] for c, v in changes.items()
+        }
+        for column, value in changes.items():
+            setattr(target, column, value)
+        result.action = UPDATE
+        result.obj = target
+        return result
+
+    def write(self, results: list[RowResult]) -> None:
+        for r in results:
+            if r.action == CREATE:
+                # Few rows (groups, not companies): the service scores and audits each.
+                r.obj = global_account_create(actor=self.user, **r.extra["create"])
+        updates = [r.obj for r in results if r.action == UPDATE]
+        for account in updates:
+            account.version += 1
+        bulk_update_with_history(
+            updates,
+            GlobalAccount,
+            ["name", "headquarters_country", "website", "industry", "description", "version"],
+            batch_size=1000,
+            default_user=self.user,
+        )
+        search.index_records(updates, created=False)
+        sources.link(
+            self.source,
+            GLOBAL_ACCOUNT_MODEL,
+            (
+                (r.extra["source_id"], r.obj.pk if r.obj is not None else r.target)
+                for r in results
+                if r.action != ERROR and r.extra.get("source_id")
+            ),
+        )

@@ -26,7 +26,8 @@ from accounts.warnings import group_hints
 from gam import search
 from gam.access import get_visible
 from gam.concurrency import StaleVersion
-from gam.exports import csv_response
+from gam.exports import export_response, wants_export
+from gam.imports.sources import with_source_ids
 from gam.models import Country, User
 from gam.pages import apply_service_errors, paginate, tenant_admin_required
 from gam.tenancy import current_tenant_id, tenant_context
@@ -93,6 +94,7 @@ def _global_account_queryset(request):
 
 
 GLOBAL_ACCOUNT_COLUMNS = [
+    ("Id", lambda a: a.pk),
     ("Name", lambda a: a.name),
     ("Tier", lambda a: a.tier.name if a.tier else ""),
     ("Global account manager", lambda a: a.manager.display_name if a.manager else ""),
@@ -101,14 +103,16 @@ GLOBAL_ACCOUNT_COLUMNS = [
     ("Countries", lambda a: a.country_count),
     ("Industry", lambda a: a.industry),
     ("Website", lambda a: a.website),
+    ("Source ids", lambda a: a.source_ids),
 ]
 
 
 @login_required
 def global_account_list(request):
     qs, filters = _global_account_queryset(request)
-    if request.GET.get("format") == "csv":
-        return csv_response("global-accounts.csv", GLOBAL_ACCOUNT_COLUMNS, _rows_in_tenant(qs))
+    if wants_export(request):
+        rows = with_source_ids(_rows_in_tenant(qs), "accounts.globalaccount")
+        return export_response(request, "global-accounts", GLOBAL_ACCOUNT_COLUMNS, rows)
     return render(
         request,
         "accounts/global_account_list.html",
@@ -243,7 +247,10 @@ def _subsidiary_queryset(request):
     return qs.order_by("name", "id"), filters
 
 
+# The columns of the customers export, which the customers import reads back: "Id" makes an
+# edited file update exactly its rows, "Source ids" are the ids in the systems they came from.
 SUBSIDIARY_COLUMNS = [
+    ("Id", lambda s: s.pk),
     ("Name", lambda s: s.name),
     ("Country", lambda s: s.country.code),
     ("Global account", lambda s: s.global_account.name if s.global_account else ""),
@@ -257,15 +264,18 @@ SUBSIDIARY_COLUMNS = [
     ),
     ("Registration / VAT number", lambda s: s.registration_number),
     ("Website", lambda s: s.website),
-    ("Owner", lambda s: s.owner.display_name if s.owner else ""),
+    ("Owner", lambda s: s.owner.email if s.owner else ""),
+    ("Address", lambda s: s.address),
+    ("Source ids", lambda s: s.source_ids),
 ]
 
 
 @login_required
 def subsidiary_list(request):
     qs, filters = _subsidiary_queryset(request)
-    if request.GET.get("format") == "csv":
-        return csv_response("subsidiaries.csv", SUBSIDIARY_COLUMNS, _rows_in_tenant(qs))
+    if wants_export(request):
+        rows = with_source_ids(_rows_in_tenant(qs), "accounts.subsidiary")
+        return export_response(request, "subsidiaries", SUBSIDIARY_COLUMNS, rows)
     chosen_account = None
     if _digits(filters["global_account"]):
         chosen_account = GlobalAccount.objects.filter(pk=_digits(filters["global_account"])).first()

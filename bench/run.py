@@ -10,6 +10,7 @@ Sections of the report (bench/results/latest.md and .json):
               hand-written SQL query + json.dumps, and their ratio
   http        gunicorn + wrk (or the Python client): median, p95, requests per second
   scan        the duplicate-work scan (bench/scan.py) when it exists
+  imports     a 100k-row customer import: upload, dry run, apply (bench/imports.py)
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import db
+from bench import db, imports
 
 RESULTS = Path(__file__).resolve().parent / "results"
 # One key for this run: the bench process makes the sessions gunicorn then checks.
@@ -74,6 +75,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--skip-http", action="store_true")
     parser.add_argument("--skip-scan", action="store_true")
+    parser.add_argument("--skip-imports", action="store_true")
     parser.add_argument("--client", choices=["auto", "wrk", "python"], default="auto")
     parser.add_argument("--output", type=Path, default=RESULTS, help="directory of the results")
     return parser.parse_args(argv)
@@ -200,6 +202,9 @@ def main(argv: list[str] | None = None) -> int:
             client=args.client,
         )
     results["scan"] = measure.scan(skip=args.skip_scan, scale=args.scale)
+    # A 100k-row customer import, dry run and apply (bench/imports.py).
+    if not args.skip_imports:
+        results["imports"] = imports.main(rows=max(1000, int(100_000 * args.scale)))
     results["load_after"] = os.getloadavg()
     results["seconds"] = round(time.monotonic() - started, 1)
     out = args.output

@@ -7,20 +7,18 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gam.counts import bump_data_version
+from gam.iso import CountryCodeValidator, CurrencyCodeValidator
 from gam.tenancy import TenantManager, TenantOwnedModel, current_tenant_id
 
-currency_code_validator = RegexValidator(
-    r"^[A-Z]{3}$", _("Use a three-letter ISO 4217 code such as EUR, SEK or USD.")
-)
-country_code_validator = RegexValidator(
-    r"^[A-Z]{2}$", _("Use a two-letter ISO 3166 code such as SE, DE or FR.")
-)
+# Assigned ISO codes only (gam/iso.py): "XX", "UK" and "KRO" are refused.
+currency_code_validator = CurrencyCodeValidator()
+country_code_validator = CountryCodeValidator()
 
 
 class Tenant(models.Model):
@@ -224,6 +222,7 @@ class ImportJob(TenantOwnedModel):
     invalid; any running step -> failed."""
 
     class Status(models.TextChoices):
+        MAPPING = "mapping", _("Choose the columns")
         QUEUED = "queued", _("Queued")
         VALIDATING = "validating", _("Checking rows")
         PREVIEW = "preview", _("Ready to apply")
@@ -247,6 +246,14 @@ class ImportJob(TenantOwnedModel):
         verbose_name=_("country"),
     )
     filename = models.CharField(max_length=255, blank=True)
+    # The system the file was exported from ("salesforce", "hubspot", "dynamics", or "" for
+    # a spreadsheet): the namespace of its source ids (SourceId).
+    source = models.CharField(_("source"), max_length=20, blank=True)
+    # The file's header row as written, and per column the field it is read as ("" when
+    # ignored). While the job waits for its mapping, ``rows`` holds the rows as read:
+    # [row number, cell, cell, ...]; from then on {field: text}.
+    headers = models.JSONField(default=list, blank=True)
+    mapping = models.JSONField(default=list, blank=True)
     created_by = models.ForeignKey(
         User, null=True, on_delete=models.SET_NULL, related_name="import_jobs"
     )
@@ -275,6 +282,58 @@ class ImportJob(TenantOwnedModel):
     @property
     def is_running(self) -> bool:
         return self.status in self.RUNNING
+
+
+class ImportMapping(TenantOwnedModel):
+    """A mapping of columns to fields saved by a tenant under a name, offered again for the
+    next file of the same kind with the same header row."""
+
+    kind = models.CharField(max_length=20)
+    name = models.CharField(_("name"), max_length=100)
+    source = models.CharField(max_length=20, blank=True)
+    # gam.imports.fields.header_shape of the header row it was made for.
+    shape = models.CharField(max_length=2000)
+    headers = models.JSONField(default=list)
+    mapping = models.JSONField(default=list)
+    created_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["kind", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "kind", "name"], name="import_mapping_unique_name"
+            )
+        ]
+        indexes = [models.Index(fields=["tenant", "kind", "shape"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SourceId(TenantOwnedModel):
+    """The id a record had in the system it was imported from, so a re-import of that
+    system's export updates the record instead of adding it again. ``model`` is the record's
+    model label ("accounts.subsidiary"); no foreign key, one table serves every model (and
+    users, for the owner ids of an export). One source id names one record per tenant."""
+
+    source = models.CharField(max_length=20)
+    model = models.CharField(max_length=60)
+    external_id = models.CharField(max_length=100)
+    object_id = models.BigIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "source", "model", "external_id"],
+                name="source_id_unique_per_tenant",
+            )
+        ]
+        indexes = [models.Index(fields=["tenant", "model", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.external_id}"
 
 
 class SearchWord(TenantOwnedModel):

@@ -10,7 +10,6 @@ here for the bulk write too.
 from __future__ import annotations
 
 import datetime
-import re
 from collections import defaultdict
 from decimal import Decimal
 
@@ -22,16 +21,18 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from accounts.importers import SUBSIDIARY, SubsidiaryReferences
 from accounts.models import Subsidiary
-from gam import search
-from gam.imports.base import CREATE, MATCH, UPDATE, RowResult
+from gam import iso, search
+from gam.imports import sources
+from gam.imports.base import CREATE, ERROR, MATCH, UPDATE, RowResult
 from gam.imports.cells import CellError, cell, change_repr, parse_amount, parse_date
-from gam.imports.fields import COUNTRY, OWNER, Field
+from gam.imports.fields import COUNTRY, OWNER, SOURCE_ID, Field, Preset, normalize_header
 from gam.models import ExchangeRate, current_tenant
 from gam.tenancy import current_tenant_id
 from opportunities.models import (
     CreditSplit,
     Opportunity,
     OpportunityStatus,
+    Phase,
     ProductLine,
     Stage,
     StageChange,
@@ -41,6 +42,35 @@ from opportunities.services import stage_summaries_refresh
 from teams.selectors import changeable_records
 
 HUNDRED = Decimal(100)
+OPPORTUNITY_MODEL = "opportunities.opportunity"
+# The standard stages of Salesforce and HubSpot (labels and HubSpot's internal names, as
+# normalized headers) -> the phase of GAM's sales process they are in.
+CRM_STAGE_PHASES = {
+    "prospecting": Phase.QUALIFICATION,
+    "qualification": Phase.QUALIFICATION,
+    "needs_analysis": Phase.QUALIFICATION,
+    "appointment_scheduled": Phase.QUALIFICATION,
+    "appointmentscheduled": Phase.QUALIFICATION,
+    "qualified_to_buy": Phase.QUALIFICATION,
+    "qualifiedtobuy": Phase.QUALIFICATION,
+    "value_proposition": Phase.PROPOSAL,
+    "id_decision_makers": Phase.PROPOSAL,
+    "perception_analysis": Phase.PROPOSAL,
+    "proposal_price_quote": Phase.PROPOSAL,
+    "presentation_scheduled": Phase.PROPOSAL,
+    "presentationscheduled": Phase.PROPOSAL,
+    "decision_maker_bought_in": Phase.PROPOSAL,
+    "decisionmakerboughtin": Phase.PROPOSAL,
+    "negotiation_review": Phase.NEGOTIATION,
+    "contract_sent": Phase.NEGOTIATION,
+    "contractsent": Phase.NEGOTIATION,
+    "closed_won": Phase.WON,
+    "closedwon": Phase.WON,
+    "won": Phase.WON,
+    "closed_lost": Phase.LOST,
+    "closedlost": Phase.LOST,
+    "lost": Phase.LOST,
+}
 
 
 class OpportunityImporter(SubsidiaryReferences):
@@ -51,16 +81,101 @@ class OpportunityImporter(SubsidiaryReferences):
         SUBSIDIARY,
         COUNTRY,
         Field(
-            "name", gettext_lazy("name"), aliases=("opportunity", "opportunity_name"), required=True
+            "name",
+            gettext_lazy("name"),
+            aliases=(
+                "opportunity",
+                "opportunity_name",
+                "deal_name",
+                "topic",
+                "affar",
+                "affarsmojlighet",
+                "verkaufschance",
+                "chance",
+                "opportunite",
+                "affaire",
+            ),
+            required=True,
+        ),  # fmt: skip
+        Field(
+            "stage",
+            gettext_lazy("stage"),
+            aliases=("stage_name", "deal_stage", "sales_stage", "fas", "steg", "phase", "etape"),
         ),
-        Field("stage", gettext_lazy("stage")),
-        Field("close_date", gettext_lazy("close date"), aliases=("expected_close_date",)),
-        Field("amount", gettext_lazy("amount"), aliases=("value",)),
-        Field("currency", gettext_lazy("currency")),
-        Field("product_line", gettext_lazy("product line"), aliases=("product",)),
+        Field(
+            "close_date",
+            gettext_lazy("close date"),
+            aliases=(
+                "expected_close_date",
+                "est_close_date",
+                "estimated_close_date",
+                "stangningsdatum",
+                "abschlussdatum",
+                "date_de_cloture",
+            ),
+        ),  # fmt: skip
+        Field(
+            "amount",
+            gettext_lazy("amount"),
+            aliases=(
+                "value",
+                "est_revenue",
+                "estimated_revenue",
+                "belopp",
+                "varde",
+                "betrag",
+                "wert",
+                "montant",
+            ),
+        ),  # fmt: skip
+        Field(
+            "currency",
+            gettext_lazy("currency"),
+            aliases=("currency_iso_code", "deal_currency_code", "valuta", "wahrung", "devise"),
+        ),
+        Field("product_line", gettext_lazy("product line"), aliases=("product", "produkt")),
         OWNER,
-        Field("next_step", gettext_lazy("next step")),
+        Field("next_step", gettext_lazy("next step"), aliases=("nasta_steg", "nachster_schritt")),
     )
+    presets = (
+        Preset(
+            "salesforce",
+            gettext_lazy("Salesforce opportunities"),
+            {
+                "Id": SOURCE_ID,
+                "AccountId": "subsidiary",
+                "Name": "name",
+                "StageName": "stage",
+                "Amount": "amount",
+                "CloseDate": "close_date",
+                "CurrencyIsoCode": "currency",
+                "OwnerId": "owner",
+                "NextStep": "next_step",
+                "Probability": "",
+                "ExpectedRevenue": "",
+            },
+            signature=("AccountId", "StageName", "CloseDate", "CurrencyIsoCode", "IsClosed",
+                       "IsWon", "ForecastCategory"),
+        ),
+        Preset(
+            "hubspot",
+            gettext_lazy("HubSpot deals"),
+            {
+                "Record ID": SOURCE_ID,
+                "Deal Name": "name",
+                "Deal Stage": "stage",
+                "Amount": "amount",
+                "Close Date": "close_date",
+                "Currency": "currency",
+                "Deal owner": "owner",
+                "Associated Company IDs": "subsidiary",
+                "Associated Company": "",
+                "Pipeline": "",
+            },
+            signature=("Record ID", "Deal Name", "Deal Stage", "Deal owner", "Pipeline",
+                       "Associated Company IDs"),
+        ),
+    )  # fmt: skip
     matching_help = gettext_lazy("Opportunities: the same name at the same customer.")
 
     def __init__(self, **kwargs):
@@ -93,7 +208,13 @@ class OpportunityImporter(SubsidiaryReferences):
         names = {cell(r, "name").lower() for r in chunk} - {""}
         self.existing: dict[tuple[int, str], Opportunity] = {}
         self.changeable_opportunities: set[int] = set()
-        if names and self.subs_by_id:
+        self.by_source_id = sources.lookup(
+            self.source, OPPORTUNITY_MODEL, {cell(r, SOURCE_ID) for r in chunk}
+        )
+        self.known = Opportunity.objects.select_related("stage").in_bulk(
+            set(self.by_source_id.values())
+        )
+        if (names and self.subs_by_id) or self.known:
             for opportunity in (
                 Opportunity.objects.annotate(lname=Lower("name"))
                 .filter(subsidiary_id__in=self.subs_by_id, lname__in=names)
@@ -103,7 +224,7 @@ class OpportunityImporter(SubsidiaryReferences):
                 self.existing.setdefault(
                     (opportunity.subsidiary_id, opportunity.lname), opportunity
                 )
-            ids = [o.pk for o in self.existing.values()]
+            ids = [o.pk for o in self.existing.values()] + list(self.known)
             if self.is_admin:
                 self.changeable_opportunities = set(ids)
             elif ids:
@@ -120,6 +241,15 @@ class OpportunityImporter(SubsidiaryReferences):
         allowed = self._stages_for(sub.country_id)
         for stage in allowed:
             if wanted in (stage.slug.lower(), stage.name.lower()):
+                return stage
+        # Another system's stage name: the first of the country's stages in its phase.
+        folded = normalize_header(text)
+        for stage in allowed:
+            if folded in (normalize_header(stage.slug), normalize_header(stage.name)):
+                return stage
+        phase = CRM_STAGE_PHASES.get(folded)
+        for stage in allowed:
+            if stage.phase == phase:
                 return stage
         result.error(
             "stage",
@@ -156,8 +286,8 @@ class OpportunityImporter(SubsidiaryReferences):
                     result.error("amount", _("The amount is too large."))
                 amount = amount.quantize(Decimal("0.01"))
         currency = cell(row, "currency").upper()
-        if currency and not re.fullmatch(r"[A-Z]{3}", currency):
-            result.error("currency", _("Use a three-letter code such as EUR or SEK."))
+        if currency and not iso.is_currency_code(currency):
+            result.error("currency", _("Use an ISO 4217 currency code such as EUR or SEK."))
         product_line = None
         if cell(row, "product_line"):
             product_line = self.product_lines.get(cell(row, "product_line").lower())
@@ -174,9 +304,16 @@ class OpportunityImporter(SubsidiaryReferences):
         if result.errors:
             return result
         result.label = f"{name} · {sub.name} ({sub.country.code})"
-        if not self.first_time(result, ("opportunity", sub.pk, name.lower()), "name"):
+        source_id = cell(row, SOURCE_ID)[: sources.MAX_LENGTH]
+        result.extra["source_id"] = source_id
+        if source_id and not self.first_time(result, ("source", source_id), SOURCE_ID):
             return result
-        target = self.existing.get((sub.pk, name.lower()))
+        target = self.known.get(self.by_source_id.get(source_id)) if source_id else None
+        if target is None and not self.first_time(
+            result, ("opportunity", sub.pk, name.lower()), "name"
+        ):
+            return result
+        target = target or self.existing.get((sub.pk, name.lower()))
 
         if target is None:
             if stage is None:
@@ -333,6 +470,15 @@ class OpportunityImporter(SubsidiaryReferences):
                 if r.obj.stage_id != r.extra["previous_stage"].pk
             ]
         StageChange.objects.bulk_create(moves, batch_size=1000)
+        sources.link(
+            self.source,
+            OPPORTUNITY_MODEL,
+            (
+                (r.extra["source_id"], r.obj.pk if r.obj is not None else r.target)
+                for r in results
+                if r.action != ERROR and r.extra.get("source_id")
+            ),
+        )
         # The stage history summary kept on each opportunity (opportunities.services).
         moved = [m.opportunity_id for m in moves]
         for i in range(0, len(moved), 1000):

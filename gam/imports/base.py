@@ -25,8 +25,10 @@ from django.db.models import Model, Q
 from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
+from gam import iso
+from gam.imports import sources
 from gam.imports.cells import cell
-from gam.imports.fields import Field
+from gam.imports.fields import Field, Preset
 from gam.models import Country, User
 
 CREATE, UPDATE, MATCH, ERROR = "create", "update", "match", "error"
@@ -44,6 +46,8 @@ class RowResult:
     changes: dict = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     errors: list[dict] = field(default_factory=list)
+    # The row named no country and took the file's default.
+    default_country: bool = False
     # What the write step saves (not stored in the preview).
     obj: object = None
     extra: dict = field(default_factory=dict)
@@ -60,6 +64,7 @@ class RowResult:
             "target": self.target,
             "changes": self.changes,
             "notes": self.notes,
+            "default_country": self.default_country,
             "errors": [{"field": e["field"], "message": e["message"]} for e in self.errors],
         }
 
@@ -78,10 +83,14 @@ class Importer:
     needs_country: ClassVar[bool] = False
     # How rows find the records they update, for the upload page.
     matching_help: ClassVar[str] = ""
+    # The exports of other systems this kind reads (gam.imports.fields.Preset).
+    presets: ClassVar[tuple[Preset, ...]] = ()
 
-    def __init__(self, *, user: User, country: Country | None):
+    def __init__(self, *, user: User, country: Country | None, source: str = ""):
         self.user = user
         self.country = country
+        # The system the file comes from: the namespace of its source ids.
+        self.source = source
         self.is_admin = user.is_tenant_admin
         self.countries = {c.code: c for c in Country.objects.all()}
         self.seen: dict[tuple, int] = {}
@@ -95,6 +104,15 @@ class Importer:
         return tuple(f.name for f in cls.fields if f.required)
 
     # To be provided --------------------------------------------------------------------------
+
+    def prepare(self, rows: list[dict]) -> None:
+        """Look at the whole file once before the chunks (rows referring to other rows of
+        the same file, such as a parent company further down). Optional."""
+
+    def finish(self, results: list[RowResult]) -> dict:
+        """After every chunk is written, in the same transaction: work that needs all rows
+        written (linking rows to each other). Returns notes for the job's summary."""
+        return {}
 
     def prefetch(self, chunk: list[dict]) -> None:
         """Fetch what the rows of ``chunk`` refer to, before ``check`` sees them."""
@@ -112,18 +130,26 @@ class Importer:
     # Users -------------------------------------------------------------------------------
 
     def prefetch_users(self, values: Iterable[str]) -> None:
-        """Users named by email or by name in a chunk, for ``user``."""
+        """Users named by email, by name or by the id they have in the file's source system
+        (mapped once, gam.imports.sources) in a chunk, for ``find_user``."""
+        values = {v for v in values if v}
         emails = {v.lower() for v in values if "@" in v}
-        names = {v.lower() for v in values if v and "@" not in v}
+        names = {v.lower() for v in values if "@" not in v}
         self.users_by_email: dict[str, User] = {}
         self.users_by_name: dict[str, list[User]] = defaultdict(list)
-        if not emails and not names:
+        self.users_by_source: dict[str, User] = {}
+        if not values:
             return
         for user in User.in_tenant.annotate(lname=Lower("name")).filter(
             Q(email__in=emails) | Q(lname__in=names)
         ):
             self.users_by_email[user.email.lower()] = user
             self.users_by_name[user.lname].append(user)
+        others = {v for v in values if "@" not in v and v.lower() not in self.users_by_name}
+        known = sources.lookup(self.source, sources.USER, others)
+        if known:
+            users = User.in_tenant.in_bulk(set(known.values()))
+            self.users_by_source = {e: users[pk] for e, pk in known.items() if pk in users}
 
     def find_user(self, result: RowResult, column: str, text: str) -> User | None:
         if not text:
@@ -137,9 +163,13 @@ class Importer:
                     column, _("Several users are called “%(v)s”: use the email.") % {"v": text}
                 )
                 return None
-            user = found[0] if found else None
+            user = found[0] if found else self.users_by_source.get(text)
         if user is None:
-            result.error(column, _("No user “%(v)s” in your company.") % {"v": text})
+            result.error(
+                column,
+                _("No user “%(v)s” in your company (by email, name or a mapped owner id).")
+                % {"v": text},
+            )
         elif not user.is_active:
             result.error(column, _("%(v)s is deactivated.") % {"v": text})
             return None
@@ -147,29 +177,45 @@ class Importer:
 
     # Countries ---------------------------------------------------------------------------
 
-    def country_code(self, row: dict) -> str:
-        """The row's country code, or the one chosen for the file."""
-        return cell(row, "country").upper() or (self.country.code if self.country else "")
+    def row_country_code(self, row: dict) -> str:
+        """The ISO code of the row's own country (by code, name or alias, gam.iso), or the
+        default chosen for the file when the row names none; "" when unknown."""
+        text = cell(row, "country")
+        if text:
+            return iso.country_code(text) or ""
+        return self.country.code if self.country else ""
+
+    # The code of the row's country, for matching keys and name look-ups.
+    country_code = row_country_code
 
     def row_country(self, result: RowResult, row: dict) -> Country | None:
-        code = cell(row, "country").upper()
-        if self.country is not None:
-            if code and code != self.country.code:
-                result.error(
-                    "country",
-                    _("This import is for %(chosen)s, but the row says %(code)s.")
-                    % {"chosen": self.country.code, "code": code},
-                )
+        """The row's country: its own cell wins; the file's default country only fills a
+        row that names none, and the preview says so. A country the tenant does not sell
+        in is an error naming it."""
+        text = cell(row, "country")
+        if not text:
+            if self.country is None:
+                result.error("country", _("A country (such as SE, Sweden or Sverige) is required."))
                 return None
+            result.default_country = True
+            result.notes.append(
+                _("No country in the row: %(code)s, the default chosen for the file.")
+                % {"code": self.country.code}
+            )
             return self.country
-        if not code:
-            result.error("country", _("A country code (such as SE or DE) is required."))
+        code = iso.country_code(text)
+        if code is None:
+            result.error("country", _("“%(v)s” is not a country.") % {"v": text})
             return None
         country = self.countries.get(code)
         if country is None:
             result.error(
                 "country",
-                _("%(code)s is not one of your countries (Settings → Countries).") % {"code": code},
+                _(
+                    "%(name)s (%(code)s) is not one of your countries; a tenant admin adds it "
+                    "in Settings → Countries."
+                )
+                % {"name": iso.country_name(code), "code": code},
             )
         return country
 

@@ -96,6 +96,24 @@ def _xlsx_rows(data: bytes) -> list[list[str]]:
         workbook.close()
 
 
+# How far down a title ("Customer list Sweden, March 2026") and blank lines may push the
+# header row.
+HEADER_SEARCH_ROWS = 10
+
+
+def _header_index(raw: list[list[str]]) -> int | None:
+    """The header row: the first non-blank row, unless it is a title above the table (a
+    row with one cell filled where a row below has several)."""
+    filled = [(i, sum(1 for c in r if c)) for i, r in enumerate(raw[: HEADER_SEARCH_ROWS + 1])]
+    filled = [(i, n) for i, n in filled if n]
+    if not filled:
+        return None
+    widest = max(n for _i, n in filled)
+    if widest < 2:
+        return filled[0][0]
+    return next(i for i, n in filled if n >= 2)
+
+
 def _refuse_nul(raw: list[list[str]]) -> None:
     for number, row in enumerate(raw, start=1):
         if any("\x00" in cell for cell in row):
@@ -127,8 +145,7 @@ def read_table(data: bytes, filename: str) -> Table:
             raise FileError(
                 _("This CSV file cannot be read (%(error)s).") % {"error": exc}
             ) from exc
-    # Skip blank lines above the header.
-    start = next((i for i, r in enumerate(raw) if any(c for c in r)), None)
+    start = _header_index(raw)
     if start is None:
         raise FileError(_("The file has no header row."))
     table = Table(headers=list(raw[start]))

@@ -73,3 +73,21 @@ def label(kind: str) -> str:
     """The kind's label, or the kind itself for one no app registers (any longer)."""
     importer = _importers.get(kind)
     return str(importer.label) if importer is not None else kind
+
+
+# What other apps found after an import (the conflict scan's likely duplicates and groups):
+# functions ``(job, user) -> list of {"label", "count", "url", "pending"}``, shown on the
+# job's page and in the API. Registered by those apps in their ``AppConfig.ready``.
+_followups: list = []
+
+
+def register_followup(function) -> None:
+    if function not in _followups:
+        _followups.append(function)
+
+
+def followups(job, user) -> list[dict]:
+    found = []
+    for function in _followups:
+        found.extend(function(job, user))
+    return found

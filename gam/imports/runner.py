@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from gam.audit import audit
 from gam.imports import progress, registry
-from gam.imports.base import ACTIONS, CREATE, MATCH, UPDATE, Importer, RowResult
+from gam.imports.base import ACTIONS, CREATE, ERROR, MATCH, UPDATE, Importer, RowResult
 from gam.imports.signals import import_applied
 from gam.models import Country, ImportJob, User
 
@@ -37,8 +37,11 @@ RESULT_FIELDS = [
     "preview",
     "errors",
     "summary",
+    "message",
     "finished_at",
 ]
+# Differences between the preview and the apply's check kept on the job, to show.
+MAX_DIFFERENCES = 100
 
 Status = ImportJob.Status
 
@@ -50,9 +53,11 @@ def check_rows(
     user: User,
     country: Country | None,
     on_progress: Callable[[int], None] | None = None,
+    source: str = "",
 ) -> tuple[Importer, list[RowResult]]:
     """Check every row (nothing is written): per row what would happen, or its errors."""
-    importer = registry.get(kind)(user=user, country=country)
+    importer = registry.get(kind)(user=user, country=country, source=source)
+    importer.prepare(rows)
     results: list[RowResult] = []
     for start in range(0, len(rows), CHUNK_SIZE):
         chunk = rows[start : start + CHUNK_SIZE]
@@ -69,7 +74,8 @@ def _store_check(job: ImportJob, results: list[RowResult]) -> None:
         counts[result.action] += 1
     job.preview = [r.as_preview() for r in results]
     job.errors = [e for r in results for e in r.errors]
-    job.summary = {**counts, "ignored_columns": job.summary.get("ignored_columns", [])}
+    kept = {k: job.summary[k] for k in ("ignored_columns", "only_valid") if k in job.summary}
+    job.summary = {**counts, **kept}
     job.progress, job.processed_rows = 100, len(results)
 
 
@@ -98,6 +104,7 @@ def import_preview(*, job: ImportJob) -> ImportJob:
         rows=job.rows,
         user=job.created_by,
         country=job.country,
+        source=job.source,
         on_progress=lambda n: progress.report_checked(job, n, status=Status.VALIDATING),
     )
     _store_check(job, results)
@@ -107,30 +114,82 @@ def import_preview(*, job: ImportJob) -> ImportJob:
     return job
 
 
+def _signature(row: dict) -> tuple:
+    """What a row of a preview does, for comparing two checks of the same file."""
+    if row["action"] == ERROR:
+        return (ERROR,)
+    return (row["action"], row["target"], row["label"], sorted(row["changes"].items()))
+
+
+def _describe(row: dict | None) -> str:
+    if row is None:
+        return "—"
+    text = f"{row['action']} {row['label']}".strip()
+    if row.get("changes"):
+        text += ": " + ", ".join(f"{c} {a or '—'} → {b}" for c, (a, b) in row["changes"].items())
+    if row.get("errors"):
+        text += ": " + "; ".join(e["message"] for e in row["errors"])
+    return text
+
+
+def differences(previous: list[dict], results: list[RowResult]) -> list[dict]:
+    """Rows whose action, target or changes differ from the preview the person approved."""
+    before = {r["row"]: r for r in previous}
+    found = []
+    for result in results:
+        now = result.as_preview()
+        old = before.pop(result.row, None)
+        if old is None or _signature(old) != _signature(now):
+            found.append({"row": result.row, "before": _describe(old), "after": _describe(now)})
+    found += [{"row": n, "before": _describe(r), "after": "—"} for n, r in before.items()]
+    return found
+
+
 def import_apply(*, job: ImportJob) -> ImportJob:
-    """Check again and write all rows in one transaction; with any bad row nothing is
-    written and every bad row is reported. The job must be applying (import_job_apply)."""
+    """Check again and write in one transaction: every row, or with ``only_valid`` (set by
+    import_job_apply) the rows without errors, the others left for the errors file. When
+    the check differs from the preview the person approved (the data changed since),
+    nothing is written: the new preview is stored with the differences, to approve again.
+    The job must be applying (import_job_apply)."""
+    previous = job.preview
+    only_valid = bool(job.summary.get("only_valid"))
     importer, results = check_rows(
         kind=job.kind,
         rows=job.rows,
         user=job.created_by,
         country=job.country,
+        source=job.source,
         on_progress=lambda n: progress.report_checked(job, n, status=Status.APPLYING, share=0.8),
     )
+    changed = differences(previous, results) if previous else []
     _store_check(job, results)
     try:
         with transaction.atomic():
             if not _locked(job, Status.APPLYING):
                 return job  # another run of this apply wrote it (or is failing it)
-            if job.errors:
+            if changed:
+                job.summary["differences"] = changed[:MAX_DIFFERENCES]
+                job.summary["difference_count"] = len(changed)
+                job.message = _(
+                    "Nothing was written: %(n)s rows would now do something else than the "
+                    "preview showed (the data changed since). Check the new preview and "
+                    "apply again."
+                ) % {"n": len(changed)}
+                _save_result(job, Status.INVALID if job.errors else Status.PREVIEW)
+                return job
+            if job.errors and not only_valid:
                 _save_result(job, Status.INVALID)
                 return job
+            valid = [r for r in results if r.action != ERROR]
+            job.summary["skipped"] = len(results) - len(valid)
+            job.message = ""
             progress.report_written(job, 0)
-            for start in range(0, len(results), WRITE_CHUNK):
-                chunk = results[start : start + WRITE_CHUNK]
+            for start in range(0, len(valid), WRITE_CHUNK):
+                chunk = valid[start : start + WRITE_CHUNK]
                 importer.write(chunk)
                 progress.report_written(job, start + len(chunk))
-            _finish_apply(job, importer, results)
+            job.summary.update(importer.finish(valid))
+            _finish_apply(job, importer, valid)
     finally:
         progress.clear_written(job)
     return job

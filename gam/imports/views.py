@@ -17,9 +17,11 @@ from django.views.decorators.http import require_POST
 
 from gam.exports import csv_response
 from gam.imports import progress, registry, services
+from gam.imports.fields import SOURCE_ID
 from gam.imports.files import MAX_FILE_BYTES
 from gam.imports.selectors import access_import_job, jobs_visible_to
-from gam.models import Country, ImportJob
+from gam.imports.sources import SOURCES
+from gam.models import Country, ImportJob, User
 
 PREVIEW_PAGE_SIZE = 100
 SHOW_CHOICES = ("all", "error", "create", "update", "match")
@@ -32,7 +34,9 @@ class ImportForm(forms.Form):
         queryset=Country.objects.all(),
         required=False,
         empty_label=gettext_lazy("Countries named in the file"),
-        help_text=gettext_lazy("Rows in other countries are then errors."),
+        help_text=gettext_lazy(
+            "The default for rows that name no country; a row's own country always wins."
+        ),
         to_field_name="code",
     )
     file = forms.FileField(
@@ -69,6 +73,8 @@ def import_home(request):
                 country=form.cleaned_data["country"],
                 filename=upload.name,
                 data=upload.read(),
+                # The person sees (and may change) which column is which field first.
+                map_first=True,
             )
         except ValidationError as exc:
             for message in exc.message_dict.get("file", exc.messages):
@@ -96,6 +102,8 @@ def import_home(request):
 @login_required
 def job_detail(request, pk: int):
     job = access_import_job(request.user, pk)
+    if job.status == ImportJob.Status.MAPPING:
+        return _mapping_page(request, job)
     show = request.GET.get("show", "all")
     if show not in SHOW_CHOICES:
         show = "all"
@@ -110,9 +118,92 @@ def job_detail(request, pk: int):
             "page": page,
             "show": show,
             "columns": _known_columns(job.kind),
+            "followups": registry.followups(job, request.user),
             **_status_context(job),
         },
     )
+
+
+SAMPLE_ROWS = 3
+
+
+def _mapping_page(request, job: ImportJob, status: int = 200):
+    """The mapping step: per column of the file its header, a few values and the field it
+    is read as (suggested; the person changes it), a name to save the mapping under, and
+    for a CRM export the owner ids to map to users."""
+    importer = registry.get(job.kind) if registry.is_registered(job.kind) else None
+    if importer is None:
+        raise Http404
+    choices = [("", _("— ignore —")), (SOURCE_ID, _("id in the source system"))]
+    choices += [(f.name, f"{f.label} ({f.name})") for f in importer.fields]
+    samples = job.rows[:SAMPLE_ROWS]
+    columns = [
+        {
+            "index": i,
+            "header": header,
+            "field": job.mapping[i] if i < len(job.mapping) else "",
+            "samples": [r[i + 1] for r in samples if i + 1 < len(r) and r[i + 1]],
+        }
+        for i, header in enumerate(job.headers)
+    ]
+    mapped = set(job.mapping)
+    missing = [f.name for f in importer.fields if f.required and f.name not in mapped]
+    if importer.needs_country and job.country is None and "country" not in mapped:
+        missing.append("country")
+    owners = []
+    if job.source and request.user.is_tenant_admin:
+        known = {u.email.lower() for u in User.in_tenant.all()} | {
+            u.name.lower() for u in User.in_tenant.all()
+        }
+        owners = [v for v in services.owner_values(job) if v.lower() not in known]
+    suggestion_origin = services.suggest(job.kind, job.headers).origin
+    return render(
+        request,
+        "imports/job_mapping.html",
+        {
+            "job": job,
+            "kind_label": registry.label(job.kind),
+            "columns": columns,
+            "choices": choices,
+            "missing": missing,
+            "source_label": SOURCES.get(job.source, job.source),
+            "origin": suggestion_origin,
+            "owners": owners,
+            "users": User.in_tenant.filter(is_active=True).order_by("name"),
+            "can_map": job.created_by_id == request.user.pk,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def job_map(request, pk: int):
+    """Confirm the mapping of the columns (from the mapping step) and start the check."""
+    job = access_import_job(request.user, pk)
+    if job.created_by_id != request.user.pk:
+        messages.error(request, _("Only the person who uploaded the file can map its columns."))
+        return redirect("imports:job_detail", pk=job.pk)
+    mapping = [request.POST.get(f"column_{i}", "") for i in range(len(job.headers))]
+    owners = {
+        request.POST.get(f"owner_id_{i}", ""): request.POST.get(f"owner_user_{i}", "")
+        for i in range(services.OWNER_VALUES)
+        if request.POST.get(f"owner_user_{i}")
+    }
+    try:
+        services.import_job_map(
+            job=job,
+            user=request.user,
+            mapping=mapping,
+            save_as=request.POST.get("save_as", ""),
+            owners=owners,
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        job.mapping = mapping
+        return _mapping_page(request, job, status=400)
+    return redirect("imports:job_detail", pk=job.pk)
 
 
 def _known_columns(kind: str) -> tuple[str, ...]:
@@ -144,7 +235,9 @@ def job_apply(request, pk: int):
         messages.error(request, _("Only the person who uploaded the file can apply it."))
         return redirect("imports:job_detail", pk=job.pk)
     try:
-        services.import_job_apply(job=job, user=request.user)
+        services.import_job_apply(
+            job=job, user=request.user, only_valid=request.POST.get("only_valid") == "1"
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect("imports:job_detail", pk=job.pk)

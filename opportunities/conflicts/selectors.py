@@ -38,10 +38,18 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 
 from accounts.models import FrameworkAgreement, GlobalAccount, Subsidiary
 from gam.models import User
-from opportunities.conflicts.models import ACTIVE_STATUSES, Conflict, ConflictEvent, ConflictKind
+from opportunities.conflicts.models import (
+    ACTIVE_STATUSES,
+    Conflict,
+    ConflictEvent,
+    ConflictKind,
+    ConflictStatus,
+    ScanRun,
+)
 from opportunities.models import Campaign, Opportunity, OpportunityStatus
 from teams.selectors import global_accounts_managed_by
 
@@ -423,6 +431,42 @@ def duplicate_subsidiaries(conflict: Conflict, summaries: dict) -> list[RecordSu
     if conflict.kind != ConflictKind.DUPLICATE_CUSTOMER:
         return []
     return [r for r in records_of(conflict, summaries) if r.type == "subsidiary" and r.exists]
+
+
+# The findings of the scan the import engine queues after an apply (tasks.scan_after_import).
+IMPORT_FINDINGS = (
+    ConflictKind.DUPLICATE_CUSTOMER,
+    ConflictKind.UNLINKED_GROUP,
+    ConflictKind.PARALLEL_OPPORTUNITY,
+)
+
+
+def findings_after_import(job, user: User) -> list[dict]:
+    """For an applied import: the open conflicts of the kinds an import causes, found since
+    it was applied and visible to ``user``, per kind with a link to review them; "pending"
+    while the scan queued after it has not finished."""
+    if job.status != "done" or job.finished_at is None:
+        return []
+    scanned = ScanRun.objects.filter(
+        started_at__gte=job.finished_at, status=ScanRun.Status.FINISHED
+    ).exists()
+    counts = dict(
+        conflicts_visible_to(user)
+        .filter(detected_at__gte=job.finished_at, status=ConflictStatus.OPEN,
+                kind__in=IMPORT_FINDINGS)
+        .values_list("kind")
+        .annotate(n=Count("id"))
+        .values_list("kind", "n")
+    )  # fmt: skip
+    return [
+        {
+            "label": str(ConflictKind(kind).label),
+            "count": counts.get(kind, 0),
+            "url": f"{reverse('conflicts:conflict_list')}?kind={kind}",
+            "pending": not scanned,
+        }
+        for kind in IMPORT_FINDINGS
+    ]
 
 
 # --- group discovery: the score in words, the proposed global accounts ----------------------

@@ -4,12 +4,16 @@ tests/e2e/output/import-*.png."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import expect
 
 from accounts.models import Subsidiary
 from gam.models import User
 from gam.tenancy import tenant_context
+
+DATA = Path(__file__).parent.parent / "data" / "imports"
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -38,9 +42,14 @@ def test_import_with_a_bad_row_then_apply(world, page, live_server, login, scree
     page.set_input_files("#id_file", str(bad))
     page.click("button[type=submit]:has-text('Upload and check')")
     page.wait_for_load_state("networkidle")
+    # The mapping step: each column's field, suggested from the headers.
+    expect(page.locator("#column_0")).to_have_value("name")
+    expect(page.locator("#column_2")).to_have_value("registration_number")
+    page.click("button:has-text('Check the rows')")
+    page.wait_for_load_state("networkidle")
     expect(page.locator(".error-box")).to_contain_text("2 rows have errors")
     expect(page.locator(".import-preview")).to_contain_text("A name is required.")
-    expect(page.locator(".import-preview")).to_contain_text("XX is not one of your countries")
+    expect(page.locator(".import-preview")).to_contain_text("“XX” is not a country.")
     expect(page.locator("text=Apply import")).to_have_count(0)
     screenshot("import-errors")
 
@@ -50,6 +59,8 @@ def test_import_with_a_bad_row_then_apply(world, page, live_server, login, scree
     page.select_option("#id_kind", "subsidiaries")
     page.set_input_files("#id_file", str(good))
     page.click("button[type=submit]:has-text('Upload and check')")
+    page.wait_for_load_state("networkidle")
+    page.click("button:has-text('Check the rows')")
     page.wait_for_load_state("networkidle")
     expect(page.locator(".import-preview")).to_contain_text("Already in GAM as Volvia Sverige AB")
     screenshot("import-preview")
@@ -68,6 +79,46 @@ def test_import_with_a_bad_row_then_apply(world, page, live_server, login, scree
             == 3
         )
         assert not Subsidiary.objects.filter(name="Volvia Sverige Aktiebolag").exists()
+
+
+def test_salesforce_export_through_the_mapping_step(world, page, live_server, login, screenshot):
+    """A Salesforce Account export: its preset recognized, one column remapped by hand, the
+    owner ids mapped to users once, the group structure shown in the preview and built."""
+    from gam.models import Country  # noqa: PLC0415
+
+    with tenant_context(world.acme):
+        Country.objects.create(code="FI", name="Finland", currency="EUR")
+    login("admin@acme.test")
+    page.goto(f"{live_server.url}/import/")
+    page.select_option("#id_kind", "subsidiaries")
+    page.set_input_files("#id_file", str(DATA / "salesforce_accounts.csv"))
+    page.click("button[type=submit]:has-text('Upload and check')")
+    page.wait_for_load_state("networkidle")
+    expect(page.locator("main")).to_contain_text("Columns suggested by: Salesforce accounts")
+    expect(page.locator("#column_0")).to_have_value("source_id")  # "Id": never GAM's id
+    expect(page.locator("#column_10")).to_have_value("country")  # BillingCountry
+    expect(page.locator("#column_5")).to_have_value("parent")  # ParentId
+    # Shipping country instead of the billing one? Not here: keep billing, ignore Website.
+    page.select_option("#column_19", "")
+    page.select_option("select[name=owner_user_0]", "owner@acme.test")
+    page.select_option("select[name=owner_user_1]", "lam.de@acme.test")
+    page.fill("#save_as", "Salesforce Nordics")
+    screenshot("import-mapping-salesforce")
+    page.click("button:has-text('Check the rows')")
+    page.wait_for_load_state("networkidle")
+    expect(page.locator(".import-preview")).to_contain_text("Nordvik Finland Oy (FI)")
+    expect(page.locator(".import-preview")).to_contain_text("Part of the group of")
+    screenshot("import-preview-salesforce")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("button:has-text('Apply import')")
+    page.wait_for_load_state("networkidle")
+    expect(page.locator(".message-success")).to_contain_text("2 groups were built")
+    screenshot("import-done-salesforce")
+    with tenant_context(world.acme):
+        finland = Subsidiary.objects.select_related("global_account").get(name="Nordvik Finland Oy")
+        assert finland.global_account.name == "Nordvik Group AB"
+        assert finland.website == ""  # the column was ignored on the page
+        assert finland.owner.email == "owner@acme.test"
 
 
 def test_swedish_user_profile_and_import_page(world, page, live_server, login, screenshot):

@@ -57,6 +57,7 @@ def notes():
 def test_the_apps_register_their_kinds_in_the_order_of_the_apps():
     assert [kind for kind, _label in registry.kinds()] == [
         "subsidiaries",
+        "global_accounts",
         "contacts",
         "opportunities",
     ]
@@ -113,8 +114,9 @@ def test_the_engine_runs_a_kind_it_does_not_know(
     missing = client.post(
         reverse("imports:import_home"),
         {"kind": "notes", "file": _upload(b"other\nx\n")},
+        follow=True,
     )
-    assert "no column “text”" in missing.content.decode()
+    assert "Required fields without a column: “text”" in missing.content.decode()
 
 
 def test_a_kind_no_app_registers_is_a_400_and_its_old_jobs_still_show(world, api, web):

@@ -49,39 +49,6 @@ def xlsx_bytes(header, rows) -> bytes:
     return out.getvalue()
 
 
-@pytest.fixture
-def run_import(django_capture_on_commit_callbacks):
-    """run_import(user, kind, data) -> the job after its (eager) dry run, or its apply."""
-
-    def run(user, kind, data, *, filename="rows.csv", country=None, dry_run=True):
-        with tenant_context(user.tenant_id), django_capture_on_commit_callbacks(execute=True):
-            job = services.import_job_create(
-                user=user,
-                kind=kind,
-                country=country,
-                filename=filename,
-                data=data,
-                dry_run=dry_run,
-            )
-        with tenant_context(user.tenant_id):
-            job.refresh_from_db()
-        return job
-
-    return run
-
-
-@pytest.fixture
-def apply_job(django_capture_on_commit_callbacks):
-    def apply(job):
-        with tenant_context(job.tenant_id), django_capture_on_commit_callbacks(execute=True):
-            services.import_job_apply(job=job, user=job.created_by)
-        with tenant_context(job.tenant_id):
-            job.refresh_from_db()
-        return job
-
-    return apply
-
-
 def count(world, model):
     with tenant_context(world.acme):
         return model.objects.count()
@@ -152,7 +119,7 @@ def test_bad_rows_change_nothing_and_every_bad_row_is_listed(world, run_import, 
     assert all(e["message"] for e in job.errors)
     assert job.summary["create"] == 2 and job.summary["error"] == 4
     # Applying is refused for a job with errors, and running the write anyway writes nothing.
-    with pytest.raises(Exception, match="checked without errors"):
+    with pytest.raises(Exception, match="Only an import that was checked"):
         apply_job(job)
     with tenant_context(world.acme):
         runner.import_apply(job=job)
@@ -425,12 +392,14 @@ def test_other_tenants_ids_are_row_errors(world, run_import):
         assert Contact.objects.count() == 0
 
 
-def test_country_of_the_import_is_enforced(world, run_import):
+def test_the_chosen_country_only_fills_rows_without_one(world, run_import):
     data = csv_bytes(["name", "country"], [["A AB", ""], ["B GmbH", "DE"]])
     job = run_import(world.admin, "subsidiaries", data, country=world.se)
     rows = by_row(job)
     assert rows[2]["action"] == "create" and rows[2]["label"] == "A AB (SE)"
-    assert rows[3]["errors"][0]["field"] == "country"
+    assert rows[2]["default_country"] is True
+    assert rows[3]["action"] == "create" and rows[3]["label"] == "B GmbH (DE)"
+    assert rows[3]["default_country"] is False
 
 
 # --- files ------------------------------------------------------------------------------------
@@ -642,6 +611,13 @@ def test_upload_page_preview_apply(world, web, django_capture_on_commit_callback
     assert response.status_code == 302
     with tenant_context(world.acme):
         job = ImportJob.objects.get()
+    # First the mapping step: the column "name" is suggested as the name; nothing checked yet.
+    mapping = client.get(response.url).content.decode()
+    assert job.status == "mapping" and "Check the rows" in mapping
+    assert '<option value="name" selected>' in mapping
+    with django_capture_on_commit_callbacks(execute=True):
+        checked = client.post(reverse("imports:job_map", args=[job.pk]), {"column_0": "name"})
+    assert checked.status_code == 302
     detail = client.get(response.url)
     assert b"Page Import AB (SE)" in detail.content and b"Apply import" in detail.content
     status = client.get(reverse("imports:job_status", args=[job.pk]))
@@ -653,13 +629,31 @@ def test_upload_page_preview_apply(world, web, django_capture_on_commit_callback
 
 
 def test_upload_page_shows_file_errors(world, web):
-    response = web(world.rep).post(
+    client = web(world.rep)
+    response = client.post(
+        reverse("imports:import_home"),
+        {"kind": "contacts", "file": upload("c.csv", b"")},
+    )
+    assert response.status_code == 200 and "file is empty" in response.content.decode()
+    assert count(world, ImportJob) == 0
+    # A file without the required columns goes to the mapping step, which names them and
+    # refuses to go on until a column is mapped to each.
+    response = client.post(
         reverse("imports:import_home"),
         {"kind": "contacts", "file": upload("c.csv", b"foo\n1\n")},
     )
-    assert response.status_code == 200
-    assert "no column “subsidiary”, “name”" in response.content.decode()
-    assert count(world, ImportJob) == 0
+    page = client.get(response.url).content.decode()
+    assert "Required fields without a column: “subsidiary”, “name”" in page
+    with tenant_context(world.acme):
+        job = ImportJob.objects.get()
+    refused = client.post(reverse("imports:job_map", args=[job.pk]), {"column_0": ""})
+    assert refused.status_code == 400
+    assert "no column “subsidiary”, “name”" in refused.content.decode()
+    mixed = client.post(reverse("imports:job_map", args=[job.pk]), {"column_0": "bogus"})
+    assert mixed.status_code == 400 and "“bogus” is not a field" in mixed.content.decode()
+    with tenant_context(world.acme):
+        job.refresh_from_db()
+    assert job.status == "mapping"
 
 
 def test_running_job_polls_with_htmx(world, web, run_import):

@@ -20,7 +20,7 @@ from gam.tenancy import tenant_context
 from opportunities import services as opportunity_services
 from opportunities.models import Opportunity
 from tests import factories as f
-from tests.gam.test_imports import apply_job, csv_bytes, run_import  # noqa: F401 (fixtures)
+from tests.gam.test_imports import csv_bytes
 from tests.gam.test_rls import as_app_role  # noqa: F401 (fixture)
 
 Kind = SearchWord.Kind
