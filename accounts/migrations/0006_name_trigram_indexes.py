@@ -1,4 +1,4 @@
-"""Trigram indexes for `search` on subsidiary and global account names (issue 7)."""
+"""Trigram indexes for `search` on subsidiary and global account names."""
 
 from django.db import migrations
 

@@ -1,4 +1,4 @@
-"""Indexes for the lists' default orders and trigram indexes for `search` (issue 7)."""
+"""Indexes for the lists' default orders and trigram indexes for `search`."""
 
 from django.conf import settings
 from django.db import migrations, models

@@ -1,7 +1,7 @@
 """The GIN index on Conflict.records without a pending list (PostgreSQL only). With
 fastupdate on, a scan's new conflicts wait in the index's pending list until a VACUUM, and
-every incremental check ("the conflicts of this record") reads that whole list: 26-35 ms at
-100k subsidiaries right after a scan against 0.1 ms after a VACUUM (issue 7). Inserts into
+every incremental check ("the conflicts of this record") reads that whole list until the
+next VACUUM. Inserts into
 the index get a little slower; lookups never read a pending list."""
 
 from django.db import migrations

@@ -1,6 +1,6 @@
 """Drop the trigram indexes of migration 0004: search matches word prefixes from
 gam_searchword now (gam.search), because under row-level security LIKE is never an index
-condition, so these GIN indexes only cost writes and disk (issue 7)."""
+condition, so these GIN indexes only cost writes and disk."""
 
 from django.db import migrations
 
