@@ -4,17 +4,25 @@ on them as an array, which the incremental check and the entry warning look up b
 
 from django.db import migrations, models
 
+from accounts.matching import account_match_keys, matching_keys
+from gam.rls import every_tenant
+
 CHUNK = 2000
 
 
 def compute(apps, schema_editor):
-    from accounts.matching import account_match_keys, matching_keys  # noqa: PLC0415 - migration
+    # On the migration's own connection (the owner in production: the app's role would wait
+    # for this migration's own lock), with row-level security lifted for every tenant's rows.
+    with every_tenant(schema_editor.connection):
+        _compute(apps, schema_editor.connection.alias)
 
+
+def _compute(apps, alias: str) -> None:
     Subsidiary = apps.get_model("accounts", "Subsidiary")
     GlobalAccount = apps.get_model("accounts", "GlobalAccount")
     key_fields = ["name_key", "name_block", "registration_key", "domain_key", "match_keys"]
     # Every tenant's rows: the plain base managers, not the tenant-scoped default ones.
-    manager = Subsidiary._base_manager
+    manager = Subsidiary._base_manager.db_manager(alias)
     rows = manager.select_related("country").only(
         "name", "registration_number", "website", "country__code", *key_fields
     )
@@ -34,7 +42,7 @@ def compute(apps, schema_editor):
             changed = []
     if changed:
         manager.bulk_update(changed, key_fields)
-    accounts = GlobalAccount._base_manager
+    accounts = GlobalAccount._base_manager.db_manager(alias)
     changed = []
     for account in accounts.only("name", "website").order_by("pk").iterator(chunk_size=CHUNK):
         account.match_keys = account_match_keys(account.name, account.website)
