@@ -14,6 +14,7 @@ from rest_framework import generics, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -42,6 +43,7 @@ from gam.serializers import (
 
 class TokenView(APIView):
     authentication_classes: list = []
+    renderer_classes = [JSONRenderer]  # a token is never a CSV row, its errors neither
     permission_classes = [AllowAny]
     throttle_classes = [LoginRateThrottle]
 
@@ -83,6 +85,7 @@ class ApiTokenViewSet(
     tokens of the tenant's users (``?user=ID``). A password change revokes all of a user's
     tokens."""
 
+    renderer_classes = [JSONRenderer]  # a token is never a CSV row, errors neither
     serializer_class = ApiTokenSerializer
 
     def get_queryset(self):

@@ -15,6 +15,10 @@ def compute(apps, schema_editor):
     # for this migration's own lock), with row-level security lifted for every tenant's rows.
     with every_tenant(schema_editor.connection):
         _compute(apps, schema_editor.connection.alias)
+    if schema_editor.connection.vendor == "postgresql":
+        # The updates' deferred foreign-key checks now, not at commit: the migration's next
+        # ALTER TABLE refuses a table with pending trigger events.
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 def _compute(apps, alias: str) -> None:

@@ -221,7 +221,9 @@ class ConflictViewSet(
             },
         ),
     )
-    @extend_schema(methods=["POST"], request=GroupAccountSerializer, responses=ConflictSerializer)
+    @extend_schema(
+        methods=["POST"], request=GroupAccountSerializer, responses=ConflictOutSerializer
+    )
     @action(
         detail=True,
         methods=["get", "post"],

@@ -250,6 +250,23 @@ class ConflictOutSerializer(serializers.Serializer):
     detected_at = serializers.DateTimeField()
     access = serializers.ChoiceField(choices=[(cs.FULL, cs.FULL), (cs.HINT, cs.HINT)])
     records = RecordRefSerializer(many=True)
+    score = serializers.FloatField(
+        read_only=True,
+        allow_null=True,
+        help_text="Group discovery (duplicate_customer, unlinked_group): the matcher's score, "
+        "log-odds in bits of one company / one group; null for the other kinds.",
+    )
+    score_label = serializers.CharField(
+        read_only=True,
+        help_text="The score in words: strong (>= 10), likely (>= 5), possible; '' without "
+        "a score.",
+    )
+    evidence = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text='The matcher\'s evidence in words ("same domain volvia.com", ...); empty on '
+        "hint rows and for the other kinds.",
+    )
     reason = serializers.CharField()
     assignee = serializers.IntegerField(allow_null=True)
     resolution_note = serializers.CharField()

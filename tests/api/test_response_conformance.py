@@ -285,6 +285,10 @@ def test_every_get_answers_what_the_schema_documents(rich_world, api, openapi, c
             if row.get("kind") != "duplicate_customer" or not records:
                 continue
             query = {"survivor": records[0]["id"]}
+        if path.endswith("/create-account/") and (
+            row.get("kind") != "unlinked_group" or row.get("global_account")
+        ):
+            continue  # only a group without a global account has a preview
         response = user.get(url, query)
         if response.status_code in (403, 404):
             # A detail the role may not open (a hint row's conflict records ...): the error

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.utils import timezone
+from kombu import pools as kombu_pools
 
 from accounts.models import Subsidiary
 from gam.celery import app
@@ -95,6 +96,8 @@ def production_worker():
         app._pool.force_close_all()
     app._pool = None
     app.amqp._producer_pool = None
+    # kombu's process-wide pools keep the closed ones: later tests would reuse them.
+    kombu_pools.reset()
     server.cleanup()
 
 

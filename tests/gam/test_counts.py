@@ -123,7 +123,8 @@ def test_a_scan_s_raw_inserts_renew_the_unread_notification_count(world, web, in
         with in_tenant(world.acme):
             return context["unread_notifications"]()
 
-    for name, country in (("Nordic Steel AB", world.se), ("Nordic Steel GmbH", world.de)):
+    # one legal entity entered twice (same country, same number): a duplicate customer
+    for name, country in (("Nordic Steel AB", world.se), ("Nordic Steel Aktiebolag", world.se)):
         f.SubsidiaryFactory(
             tenant=world.acme, country=country, name=name, registration_number="556677-8899"
         )

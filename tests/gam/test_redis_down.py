@@ -12,6 +12,7 @@ import time
 import pytest
 from django.core.cache import cache
 from django.test import override_settings
+from kombu import pools as kombu_pools
 
 from accounts.models import Subsidiary
 from gam.celery import app
@@ -37,6 +38,9 @@ def _new_broker_connections():
         app._pool.force_close_all()
     app._pool = None
     app.amqp._producer_pool = None
+    # kombu's process-wide pools keep the closed ones under the same broker: the tests that
+    # run after this one in the process would get "Acquire on closed pool".
+    kombu_pools.reset()
 
 
 @pytest.fixture
