@@ -12,6 +12,8 @@ import django_filters
 from django.db.models import QuerySet
 from rest_framework.exceptions import ValidationError
 
+from gam.models import User
+
 
 class TenantIdFilter(django_filters.CharFilter):
     """``?name=<id>`` (and ``?name=none`` with ``allow_none``): the rows whose
@@ -54,3 +56,17 @@ class TenantIdFilter(django_filters.CharFilter):
             if flt is self:
                 return key
         return None
+
+
+def tenant_id_filter(model, field_name: str | None = None, **kwargs) -> TenantIdFilter:
+    """``?x=12``: an id of the tenant's ``model`` (its tenant-scoped default manager)."""
+    if field_name:
+        kwargs["field_name"] = field_name
+    return TenantIdFilter(choices=model.objects.all, **kwargs)
+
+
+def tenant_user_filter(field_name: str | None = None, **kwargs) -> TenantIdFilter:
+    """``?x=12``: an id of a user of the tenant."""
+    if field_name:
+        kwargs["field_name"] = field_name
+    return TenantIdFilter(choices=User.in_tenant.all, **kwargs)

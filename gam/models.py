@@ -154,6 +154,25 @@ class ApiToken(models.Model):
         return self.expires_at is not None and self.expires_at <= (now or timezone.now())
 
 
+class UnsentTask(models.Model):
+    """A task that could not be queued because the broker was down. ``gam.tasks.send_task``
+    keeps it here and ``send_unsent_tasks`` (Celery beat) queues it once the broker is back,
+    so no work is lost to an outage. It holds a task name and ids, never a tenant's data, and
+    is read with no tenant in context: not tenant-owned."""
+
+    task = models.CharField(max_length=200)
+    args = models.JSONField(default=list)
+    # SHA-256 of the task and its arguments: a call repeated during the outage is kept once.
+    key = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.task}{tuple(self.args)!r}"
+
+
 class Country(TenantOwnedModel):
     """A market the tenant sells in, with its currency and local sales unit."""
 

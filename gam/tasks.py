@@ -8,15 +8,18 @@ and is delivered again when its worker dies, so the services it calls must be id
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import logging
 from collections.abc import Callable
 from typing import Any
 
-from celery import shared_task
-from django.db import transaction
+from celery import current_app, shared_task
+from django.db import DatabaseError, transaction
 from kombu.exceptions import OperationalError
 from redis.exceptions import RedisError
 
+from gam.models import UnsentTask
 from gam.tenancy import tenant_context
 
 log = logging.getLogger(__name__)
@@ -49,17 +52,20 @@ def tenant_task(func: Callable[..., Any] | None = None, *, bind: bool = False, *
 
 
 # The broker down must not fail the request that queues a task: its write is committed. A
-# few quick tries, then the task is dropped with a warning; what it would have done is done
-# again by the periodic full scan once the broker is back.
+# few quick tries, then the task is kept in the database (UnsentTask) and queued by
+# ``send_unsent_tasks`` once the broker is back.
 PUBLISH_RETRY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+BROKER_ERRORS = (OperationalError, RedisError, OSError)
 
 
 def send_task(task, *args: Any) -> bool:
-    """``task.delay(*args)``, logged instead of raised when the broker is unreachable."""
+    """``task.delay(*args)``; when the broker is unreachable, logged and kept to be sent
+    later instead of raised. True when it was queued now."""
     try:
         task.apply_async(args, retry_policy=PUBLISH_RETRY)
-    except (OperationalError, RedisError, OSError) as exc:
+    except BROKER_ERRORS as exc:
         log.warning("task %s%r not queued (broker unavailable): %s", task.name, args, exc)
+        keep_unsent(task.name, args)
         return False
     return True
 
@@ -67,3 +73,36 @@ def send_task(task, *args: Any) -> bool:
 def send_task_on_commit(task, *args: Any) -> None:
     """``send_task`` once the current transaction commits (the worker must see its rows)."""
     transaction.on_commit(lambda: send_task(task, *args))
+
+
+def keep_unsent(name: str, args: tuple | list) -> None:
+    payload = json.dumps([name, list(args)], sort_keys=True, default=str)
+    key = hashlib.sha256(payload.encode()).hexdigest()
+    try:
+        with transaction.atomic():
+            UnsentTask.objects.get_or_create(key=key, defaults={"task": name, "args": list(args)})
+    except DatabaseError:
+        log.exception("task %s%r lost: neither queued nor kept", name, tuple(args))
+
+
+@shared_task(name="gam.tasks.send_unsent_tasks", **RELIABLE)
+def send_unsent_tasks(batch: int = 500) -> int:
+    """Queue the tasks kept while the broker was down (Celery beat, every minute), oldest
+    first; stops at the first that still cannot be queued. Returns how many were queued."""
+    sent = 0
+    while True:
+        with transaction.atomic():
+            # skip_locked: two runs at once each take their own rows, none is sent twice.
+            rows = list(UnsentTask.objects.select_for_update(skip_locked=True)[:batch])
+            queued = []
+            for row in rows:
+                try:
+                    current_app.send_task(row.task, args=row.args, retry_policy=PUBLISH_RETRY)
+                except BROKER_ERRORS as exc:
+                    log.warning("unsent tasks: broker still unavailable: %s", exc)
+                    break
+                queued.append(row.pk)
+            UnsentTask.objects.filter(pk__in=queued).delete()
+        sent += len(queued)
+        if len(queued) < batch:
+            return sent

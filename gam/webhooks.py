@@ -29,14 +29,13 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
 from gam.models import WebhookDelivery, WebhookEndpoint
 from gam.signals import record_changed
-from gam.tasks import tenant_task
+from gam.tasks import send_task_on_commit, tenant_task
 from gam.tenancy import current_tenant_id_or_none, tenant_context
 
 EVENTS = (
@@ -118,7 +117,7 @@ def emit(event: str, data: dict) -> list[WebhookDelivery]:
         for endpoint in endpoints
     ]
     for delivery in deliveries:
-        transaction.on_commit(lambda pk=delivery.pk: deliver.delay(tenant_id, pk), robust=True)
+        send_task_on_commit(deliver, tenant_id, delivery.pk)
     return deliveries
 
 
@@ -131,7 +130,7 @@ def replay(delivery: WebhookDelivery) -> WebhookDelivery:
         replay_of=delivery,
     )
     tenant_id = again.tenant_id
-    transaction.on_commit(lambda: deliver.delay(tenant_id, again.pk), robust=True)
+    send_task_on_commit(deliver, tenant_id, again.pk)
     return again
 
 

@@ -18,6 +18,7 @@ from rest_framework import exceptions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from accounts.models import GlobalAccount
 from accounts.plans import selectors as selectors
 from accounts.plans import services as services
 from accounts.plans.models import (
@@ -41,6 +42,8 @@ from accounts.plans.serializers import (
 from gam import search
 from gam.concurrency import StaleVersion, version_from_if_match
 from gam.drf import TenantScopedAPIMixin
+from gam.filters import tenant_id_filter, tenant_user_filter
+from opportunities.models import ProductLine
 
 
 class StaleVersionConflict(exceptions.APIException):
@@ -61,7 +64,7 @@ class _CountryCode(django_filters.CharFilter):
 
 
 class PlanFilter(django_filters.FilterSet):
-    global_account = django_filters.NumberFilter()
+    global_account = tenant_id_filter(GlobalAccount)
     search = django_filters.CharFilter(method="filter_search")  # the account's name
     review_overdue = django_filters.BooleanFilter(method="filter_review_overdue")
 
@@ -78,13 +81,13 @@ class PlanFilter(django_filters.FilterSet):
 
 
 class _PlanItemFilter(django_filters.FilterSet):
-    plan = django_filters.NumberFilter()
-    global_account = django_filters.NumberFilter(field_name="plan__global_account")
+    plan = tenant_id_filter(AccountPlan)
+    global_account = tenant_id_filter(GlobalAccount, "plan__global_account")
 
 
 class ObjectiveFilter(_PlanItemFilter):
     country = _CountryCode()
-    product_line = django_filters.NumberFilter()
+    product_line = tenant_id_filter(ProductLine)
     search = django_filters.CharFilter(field_name="title", lookup_expr="icontains")
 
     class Meta:
@@ -94,8 +97,8 @@ class ObjectiveFilter(_PlanItemFilter):
 
 class ActionFilter(_PlanItemFilter):
     country = _CountryCode()
-    owner = django_filters.NumberFilter()
-    objective = django_filters.NumberFilter()
+    owner = tenant_user_filter()
+    objective = tenant_id_filter(PlanObjective)
     status = django_filters.ChoiceFilter(choices=PlanAction.Status.choices)
     overdue = django_filters.BooleanFilter(method="filter_overdue")
     search = django_filters.CharFilter(field_name="title", lookup_expr="icontains")
@@ -118,7 +121,7 @@ class AdaptationFilter(_PlanItemFilter):
 
 
 class CommentFilter(_PlanItemFilter):
-    author = django_filters.NumberFilter()
+    author = tenant_user_filter()
 
     class Meta:
         model = PlanComment
@@ -126,7 +129,7 @@ class CommentFilter(_PlanItemFilter):
 
 
 class ReviewFilter(_PlanItemFilter):
-    reviewer = django_filters.NumberFilter()
+    reviewer = tenant_user_filter()
 
     class Meta:
         model = PlanReview

@@ -29,6 +29,7 @@ from gam.imports.sources import MAX_LENGTH as MAX_SOURCE_ID
 from gam.imports.sources import SOURCES, USER
 from gam.imports.tasks import run_import
 from gam.models import Country, ImportJob, ImportMapping, SourceId, User
+from gam.tasks import send_task_on_commit
 
 
 def import_job_create(
@@ -308,5 +309,5 @@ def template_columns(kind: str) -> tuple[str, ...]:
 
 
 def _queue(job: ImportJob, *, apply: bool) -> None:
-    tenant_id, job_id = job.tenant_id, job.pk
-    transaction.on_commit(lambda: run_import.delay(tenant_id, job_id, apply))
+    # Kept and queued later when the broker is down: the job waits as "queued" meanwhile.
+    send_task_on_commit(run_import, job.tenant_id, job.pk, apply)

@@ -314,6 +314,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "opportunities.tasks.scan_all_tenants",
         "schedule": CONFLICT_SCAN_INTERVAL_MINUTES * 60.0,
     },
+    # Tasks kept while the broker was down (gam.tasks.send_task) are queued again.
+    "send-unsent-tasks": {"task": "gam.tasks.send_unsent_tasks", "schedule": 60.0},
 }
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -12,7 +12,9 @@ from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from accounts.models import GlobalAccount
 from gam.drf import TenantScopedAPIMixin
+from gam.filters import tenant_id_filter
 from opportunities.conflicts import selectors as cs
 from opportunities.conflicts import services as services
 from opportunities.conflicts.models import Conflict, ConflictKind, ConflictStatus, Notification
@@ -35,7 +37,7 @@ class ConflictFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=ConflictKind.choices)
     status = django_filters.ChoiceFilter(choices=ConflictStatus.choices)
     country = django_filters.CharFilter(method="filter_country")
-    global_account = django_filters.NumberFilter()
+    global_account = tenant_id_filter(GlobalAccount)
     has_global_account = django_filters.BooleanFilter(
         field_name="global_account", lookup_expr="isnull", exclude=True
     )

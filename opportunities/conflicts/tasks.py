@@ -13,10 +13,9 @@ the previous release keep finding them.
 from __future__ import annotations
 
 from celery import shared_task
-from django.db import transaction
 
 from gam.models import Tenant
-from gam.tasks import RELIABLE, tenant_task
+from gam.tasks import RELIABLE, send_task, send_task_on_commit, tenant_task
 from opportunities.conflicts.recording import check_record, scan_tenant
 
 
@@ -37,12 +36,11 @@ def scan_all_tenants() -> None:
     """The periodic entry (settings.CELERY_BEAT_SCHEDULE): one scan task per tenant, so
     tenants scan in parallel on several workers and one tenant's failure stays its own."""
     for tenant_id in Tenant.objects.order_by("pk").values_list("pk", flat=True):
-        scan_tenant_conflicts.delay(tenant_id)
+        send_task(scan_tenant_conflicts, tenant_id)
 
 
 def scan_after_import(sender, job, created: int, updated: int, **kwargs) -> None:
     """Receiver of gam.imports.signals.import_applied for the kinds that may be duplicate
     work: one scan of the tenant after the apply commits, rather than a check per row."""
     if created or updated:
-        tenant_id = job.tenant_id
-        transaction.on_commit(lambda: scan_tenant_conflicts.delay(tenant_id))
+        send_task_on_commit(scan_tenant_conflicts, job.tenant_id)

@@ -11,7 +11,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,6 +23,7 @@ from accounts.models import Subsidiary
 from gam.exports import csv_response
 from gam.models import Country
 from gam.pages import apply_service_errors, paginate, tenant_admin_required
+from gam.tasks import send_task
 from gam.tenancy import current_tenant_id, tenant_context
 from opportunities.conflicts import selectors as cs
 from opportunities.conflicts import services as services
@@ -180,9 +180,13 @@ def scan_now(request):
     if scan["running"] and not scan["stalled"]:
         messages.info(request, _("A scan is already running; its results appear here."))
         return redirect("conflicts:conflict_list")
-    tenant_id = request.user.tenant_id
-    transaction.on_commit(lambda: scan_tenant_conflicts.delay(tenant_id))
-    messages.success(request, _("A full scan for duplicate work has been started."))
+    if send_task(scan_tenant_conflicts, request.user.tenant_id):
+        messages.success(request, _("A full scan for duplicate work has been started."))
+    else:
+        messages.warning(
+            request,
+            _("The task queue is not available right now: the scan starts as soon as it is back."),
+        )
     return redirect("conflicts:conflict_list")
 
 

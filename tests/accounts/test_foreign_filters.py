@@ -52,3 +52,11 @@ def test_foreign_id_in_a_filter_is_400(foreign, api, path, name, foreign_attr, o
         response = client.get(f"/api/v1/{path}/?{name}={getattr(w, own_attr).pk}")
         assert response.status_code == 200
     assert client.get(f"/api/v1/{path}/?{name}=99999999").status_code == 400
+
+
+def test_foreign_account_in_the_conflict_filter_is_400(foreign, api):
+    w = foreign
+    client = api(w.admin)
+    response = client.get(f"/api/v1/conflicts/?global_account={w.other_account.pk}")
+    assert response.status_code == 400 and "global_account" in response.json()
+    assert client.get(f"/api/v1/conflicts/?global_account={w.account.pk}").status_code == 200

@@ -6,17 +6,22 @@ is read from the database), quickly; a task that cannot be queued is logged, not
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 
 import pytest
 from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from kombu import pools as kombu_pools
+from redis import Redis
 
 from accounts.models import Subsidiary
 from gam.celery import app
+from gam.models import ImportJob, UnsentTask
 from gam.settings.base import cache_settings
+from gam.tasks import send_unsent_tasks
 from gam.tenancy import tenant_context
 from tests.factories import PASSWORD
 from tests.redis_server import RedisServer
@@ -121,3 +126,51 @@ def test_serving_goes_on_with_redis_killed(world, production_cache, client, api,
     )
     assert response.status_code == 200
     assert redis.llen("celery") == 1
+
+
+def test_tasks_that_cannot_be_queued_are_kept_and_queued_when_redis_is_back(
+    world, production_cache, client, api, caplog
+):
+    """ "Scan now" and an import upload with the broker down: no 500, the user is told, the
+    tasks are kept (once each, however often asked) and queued when Redis is back."""
+    w = world
+    assert client.post("/login/", {"username": w.admin.email, "password": PASSWORD}).status_code
+    production_cache.stop()
+    caplog.set_level(logging.WARNING)
+
+    for _ in range(2):
+        response = client.post("/conflicts/scan/", follow=True)
+        assert response.status_code == 200
+        assert "the scan starts as soon as it is back" in response.content.decode()
+    upload = api(w.admin).post(
+        "/api/v1/imports/",
+        {"kind": "subsidiaries", "country": "DE", "file": _csv(b"name\nKept GmbH\n")},
+        format="multipart",
+    )
+    assert upload.status_code == 202, upload.content
+    job_id = upload.json()["id"]
+    kept = list(UnsentTask.objects.values_list("task", "args"))
+    assert sorted(kept) == [
+        ("gam.imports.tasks.run_import", [w.acme.pk, job_id, False]),
+        ("opportunities.tasks.scan_tenant_conflicts", [w.acme.pk]),
+    ]
+    # Still down: nothing is lost by a try.
+    assert send_unsent_tasks() == 0
+    assert UnsentTask.objects.count() == 2
+
+    production_cache.start()
+    _new_broker_connections()
+    assert send_unsent_tasks() == 2
+    assert not UnsentTask.objects.exists()
+    redis = Redis.from_url(production_cache.url)
+    queued = [json.loads(m)["headers"]["task"] for m in redis.lrange("celery", 0, -1)]
+    assert sorted(queued) == [
+        "gam.imports.tasks.run_import",
+        "opportunities.tasks.scan_tenant_conflicts",
+    ]
+    with tenant_context(w.acme):
+        assert ImportJob.objects.get(pk=job_id).status == ImportJob.Status.QUEUED
+
+
+def _csv(data: bytes):
+    return SimpleUploadedFile("s.csv", data, content_type="text/csv")

@@ -574,3 +574,28 @@ def test_list_endpoints_have_constant_query_counts(
     with django_assert_max_num_queries(8):
         response = client.get(f"/api/v1/{endpoint}/")
     assert response.json()["count"] >= 25
+
+
+# (list, filter, attribute of the foreign object, attribute of an own one)
+FOREIGN_FILTERS = [
+    ("plans", "global_account", "other_account", "account"),
+    ("plan-objectives", "plan", "other_plan", "plan"),
+    ("plan-objectives", "global_account", "other_account", "account"),
+    ("plan-actions", "owner", "other_admin", "gam"),
+    ("plan-actions", "objective", "other_objective", "obj_de"),
+    ("plan-adaptations", "plan", "other_plan", "plan"),
+    ("plan-comments", "author", "other_admin", "gam"),
+    ("plan-reviews", "reviewer", "other_admin", "gam"),
+]
+
+
+@pytest.mark.parametrize(("path", "name", "foreign_attr", "own_attr"), FOREIGN_FILTERS)
+def test_a_foreign_id_in_a_filter_is_400(plans, api, path, name, foreign_attr, own_attr):
+    w = plans
+    client = api(w.admin)
+    response = client.get(f"/api/v1/{path}/?{name}={getattr(w, foreign_attr).pk}")
+    assert response.status_code == 400, (path, name, response.status_code)
+    assert name in response.json()
+    assert client.get(f"/api/v1/{path}/?{name}={getattr(w, own_attr).pk}").status_code == 200
+    assert client.get(f"/api/v1/{path}/?{name}=99999999").status_code == 400
+    assert client.get(f"/api/v1/{path}/?{name}=x").status_code == 400
