@@ -272,8 +272,9 @@ if env_str("REDIS_URL"):
     CACHES = cache_settings(env_str("REDIS_URL"))
 
 # Sessions read from the cache (written through to the database): no query per request
-# while cached, and still valid when the cache is emptied or down.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# while cached, and still valid when the cache is emptied or down; kept under a digest of the
+# key, so neither the table nor the cache holds a usable session (gam/sessions.py).
+SESSION_ENGINE = "gam.sessions"
 
 # List counts are cached until the tenant's data changes (gam.counts); this bounds the age
 # of a count after a write that bypassed the models (raw SQL). 0 turns the cache off.

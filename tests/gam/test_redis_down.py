@@ -56,7 +56,7 @@ def production_cache(redis_server):
     _new_broker_connections()
     with override_settings(
         CACHES=cache_settings(redis_server.url),
-        SESSION_ENGINE="django.contrib.sessions.backends.cached_db",
+        SESSION_ENGINE="gam.sessions",
     ):
         yield redis_server
     app.conf.update(saved)
