@@ -39,6 +39,7 @@ from gam.serializers import (
     WebhookDeliverySerializer,
     WebhookEndpointSerializer,
 )
+from gam.tenancy import tenant_context
 
 
 class TokenView(APIView):
@@ -63,11 +64,12 @@ class TokenView(APIView):
             )
         # Each login is a new token (the secret of an older one is not kept to be shown
         # again), expiring after API_TOKEN_LOGIN_DAYS; named tokens come from tokens/.
-        _token, secret = tokens.issue(
-            user,
-            name="POST auth/token/",
-            expires_at=tokens.default_expiry(settings.API_TOKEN_LOGIN_DAYS),
-        )
+        with tenant_context(user.tenant_id):  # the token row follows its user (gam.rls)
+            _token, secret = tokens.issue(
+                user,
+                name="POST auth/token/",
+                expires_at=tokens.default_expiry(settings.API_TOKEN_LOGIN_DAYS),
+            )
         return Response({"token": secret})
 
 

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import m2m_changed, post_migrate
 
 from gam.counts import bump_data_version
@@ -22,9 +23,14 @@ class GamConfig(AppConfig):
             search,
             webhooks,  # noqa: F401  (connects the event receivers)
         )
+        from gam.authentication import update_last_login  # noqa: PLC0415
         from gam.rls import post_migrate_apply_rls  # noqa: PLC0415
 
         search.connect()  # search words follow the saves of searchable records
+        # Django's own receiver writes the user with no tenant in context: under row-level
+        # security on users (gam.rls) that update must run inside identity_lookup.
+        user_logged_in.disconnect(dispatch_uid="update_last_login")
+        user_logged_in.connect(update_last_login, dispatch_uid="gam_update_last_login")
         m2m_changed.connect(_m2m_changed, dispatch_uid="gam_counts_m2m_changed")
 
         # Once per migrate (sender=this app), after every app's tables exist: RLS policies on

@@ -26,7 +26,7 @@ def check_app_role_is_bound_by_rls(app_configs=None, databases=None, **kwargs):
                 "SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user"
             )
             bypasses = cursor.fetchone()[0]
-            tables = [t.table for t in rls_tables()]
+            tables = [t.table for t in rls_tables() if t.force]
             cursor.execute(
                 """
                 SELECT count(*) FILTER (WHERE NOT c.relforcerowsecurity),

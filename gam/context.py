@@ -60,3 +60,23 @@ def tenant_context(tenant: Tenant | int) -> Iterator[None]:
         yield
     finally:
         _current_tenant_id.reset(token)
+
+
+# Login reads users before any tenant is known: by email (the login form, the token
+# endpoint), by id (the session), by token. Row-level security lets the app's role see the
+# users of other tenants only inside this scope (gam.rls), which only those steps enter.
+_identity_lookup: ContextVar[bool] = ContextVar("gam_identity_lookup", default=False)
+
+
+def identity_lookup_active() -> bool:
+    return _identity_lookup.get()
+
+
+@contextlib.contextmanager
+def identity_lookup() -> Iterator[None]:
+    """Users of every tenant are visible inside (login and the email uniqueness check)."""
+    token = _identity_lookup.set(True)
+    try:
+        yield
+    finally:
+        _identity_lookup.reset(token)

@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
+from gam import selectors
 from gam.models import Country, ExchangeRate, User
 
 
@@ -29,7 +30,7 @@ class UserForm(forms.ModelForm):
 
     def clean_email(self):
         email = self.cleaned_data["email"].lower()
-        if User.objects.filter(email=email).exclude(pk=self.instance.pk).exists():
+        if selectors.email_taken(email, exclude_pk=self.instance.pk):
             raise forms.ValidationError(_("A user with this email already exists."))
         return email
 

@@ -5,8 +5,16 @@ simple-history tables, which carry ``tenant_id``) gets RLS enabled and forced, a
 a row is visible and writable only when its ``tenant_id`` equals the session setting
 ``gam.tenant_id``. Tables without a ``tenant_id`` that hang off such a table (many-to-many
 link tables, guardian's direct object-permission tables, simple-history's m2m tables) get a
-policy through their parent row, which is itself filtered. The users and tenants tables are
-not covered: login looks users up before any tenant is known.
+policy through their parent row, which is itself filtered.
+
+The users table holds every tenant's people, and login must read it before any tenant is
+known. Its policy shows the app's role the users of the tenant in context, and the users of
+every tenant only inside ``gam.context.identity_lookup`` (the ``gam.identity`` setting),
+which only login, the session's user and the email uniqueness check enter. API tokens
+follow their user. Both are enabled but not forced: the owner (migrations, an operator's
+``createsuperuser --database migrate``) reads them whole. The tenants table stays open (it
+holds names, no secrets); the sessions table has no tenant and holds digests only
+(``gam.sessions``).
 
 The setting follows the tenant in context (``gam.tenancy``) automatically: the database
 backend ``gam.db.postgresql`` sets it, lazily, right before the first query that runs under a
@@ -42,6 +50,7 @@ POLICY = "gam_tenant_isolation"
 # current_setting(..., true) is NULL when never set and '' after a transaction-local value
 # expired: both mean "no tenant" and match no row.
 CURRENT_TENANT_SQL = f"NULLIF(current_setting('{SETTING}', true), '')::bigint"
+IDENTITY_SQL = "current_setting('gam.identity', true) = 'on'"
 
 
 def app_role() -> str:
@@ -52,6 +61,7 @@ def app_role() -> str:
 class RlsTable:
     table: str
     condition: str  # SQL boolean expression: the row belongs to the current tenant
+    force: bool = True  # bind the tables' owner too
 
     @property
     def version(self) -> str:
@@ -116,7 +126,24 @@ def rls_tables() -> list[RlsTable]:
             f"WHERE p.{_qn(parent.pk.column)} = {_qn(table)}.{_qn(fk.column)})"
         )
         tables[table] = RlsTable(table, condition)
+    tables.update((t.table, t) for t in _identity_tables())
     return sorted(tables.values(), key=lambda t: t.table)
+
+
+def _identity_tables() -> list[RlsTable]:
+    from gam.models import ApiToken, User  # noqa: PLC0415 (rls loads before the models)
+
+    users = User._meta.db_table
+    tokens = ApiToken._meta.db_table
+    token_user = ApiToken._meta.get_field("user").column
+    return [
+        RlsTable(users, f"tenant_id = {CURRENT_TENANT_SQL} OR {IDENTITY_SQL}", force=False),
+        RlsTable(
+            tokens,
+            f"EXISTS (SELECT 1 FROM {_qn(users)} u WHERE u.id = {_qn(tokens)}.{_qn(token_user)})",
+            force=False,
+        ),
+    ]
 
 
 def apply_rls(connection, *, verbosity: int = 1) -> list[str]:
@@ -147,8 +174,9 @@ def apply_rls(connection, *, verbosity: int = 1) -> list[str]:
             table = _qn(item.table)
             if not enabled:
                 cursor.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
-            if not forced:
-                cursor.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
+            if forced != item.force:
+                force = "FORCE" if item.force else "NO FORCE"
+                cursor.execute(f"ALTER TABLE {table} {force} ROW LEVEL SECURITY")
             if version != item.version:
                 cursor.execute(f"DROP POLICY IF EXISTS {POLICY} ON {table}")
                 cursor.execute(

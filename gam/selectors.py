@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from gam.context import identity_lookup
 from gam.models import Country, ExchangeRate, User
 
 
@@ -28,3 +29,14 @@ def exchange_rate_on(currency: str, day: date, *, reporting_currency: str) -> De
         .values_list("rate", flat=True)
         .first()
     )
+
+
+def email_taken(email: str, *, exclude_pk: int | None = None) -> bool:
+    """Whether a user of any tenant logs in with this email (emails are unique across
+    tenants: login knows no tenant). The users of other tenants are visible only inside
+    ``identity_lookup`` (gam.rls)."""
+    with identity_lookup():
+        users = User.objects.filter(email=email.lower())
+        if exclude_pk is not None:
+            users = users.exclude(pk=exclude_pk)
+        return users.exists()

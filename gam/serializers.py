@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from gam import webhooks
+from gam import selectors, webhooks
 from gam.drf import TenantSlugRelatedField
 from gam.models import (
     ApiToken,
@@ -204,10 +204,7 @@ class UserSerializer(serializers.ModelSerializer):
 
     def validate_email(self, value: str) -> str:
         value = value.lower()
-        others = User.objects.filter(email=value)
-        if self.instance is not None:
-            others = others.exclude(pk=self.instance.pk)
-        if others.exists():
+        if selectors.email_taken(value, exclude_pk=getattr(self.instance, "pk", None)):
             raise serializers.ValidationError("A user with this email already exists.")
         return value
 

@@ -8,6 +8,7 @@ from gam.audit import audit
 from gam.concurrency import lock_current
 from gam.lifecycle import tenant_created, tenant_purge_order
 from gam.models import Country, Tenant, User
+from gam.selectors import email_taken
 from gam.tenancy import tenant_context
 
 
@@ -23,7 +24,7 @@ def tenant_create(
     default sales stages): ``gam.lifecycle.tenant_created``."""
     if Tenant.objects.filter(slug=slug).exists():
         raise SlugTaken(f"A tenant with slug {slug!r} already exists.")
-    if User.objects.filter(email=admin_email.lower()).exists():
+    if email_taken(admin_email):
         raise ValueError(f"A user with email {admin_email!r} already exists.")
     tenant = Tenant.objects.create(name=name, slug=slug, currency=currency.upper())
     with tenant_context(tenant):

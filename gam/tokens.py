@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from gam.context import identity_lookup
 from gam.models import ApiToken, User
 
 # New secrets start with this, so secret scanners and people recognize a GAM token.
@@ -60,15 +61,17 @@ def rotate(token: ApiToken) -> tuple[ApiToken, str]:
 def authenticate(secret: str) -> ApiToken | None:
     """The live token of this secret (its user and tenant loaded), or None. An expired token
     is refused; the user's next new token drops it (a refusal here rolls back any write)."""
-    token = ApiToken.objects.select_related("user__tenant").filter(digest=digest_of(secret)).first()
-    if token is None:
-        return None
-    now = timezone.now()
-    if token.is_expired(now):
-        return None
-    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_GRANULARITY:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-        token.last_used_at = now
+    with identity_lookup():  # before any tenant is known (gam.rls)
+        tokens = ApiToken.objects.select_related("user__tenant")
+        token = tokens.filter(digest=digest_of(secret)).first()
+        if token is None:
+            return None
+        now = timezone.now()
+        if token.is_expired(now):
+            return None
+        if token.last_used_at is None or now - token.last_used_at >= LAST_USED_GRANULARITY:
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+            token.last_used_at = now
     return token
 
 

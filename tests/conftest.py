@@ -13,6 +13,7 @@ Tenant "globex" has ``other_admin`` and ``other_account`` / ``other_subsidiary``
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from types import SimpleNamespace
 
 import pytest
@@ -83,10 +84,14 @@ def api():
         client = APIClient()
         if user is not None:
             if user.pk not in secrets:
-                token, secrets[user.pk] = tokens.issue(user, name="tests", expires_at=None)
-                # As if just used: its last use is then written at most once a minute, not
-                # on the first request (query-count tests compare two requests).
-                ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+                # In the user's tenant, as the API does it (the token follows its user under
+                # row-level security).
+                scope = tenant_context(user.tenant_id) if user.tenant_id else nullcontext()
+                with scope:
+                    token, secrets[user.pk] = tokens.issue(user, name="tests", expires_at=None)
+                    # As if just used: its last use is then written at most once a minute,
+                    # not on the first request (query-count tests compare two requests).
+                    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
             client.credentials(HTTP_AUTHORIZATION=f"Token {secrets[user.pk]}")
         return client
 

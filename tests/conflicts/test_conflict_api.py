@@ -204,8 +204,9 @@ def test_filters(conflicts, api, in_tenant):
     assert ids("status=dismissed") == {w.c_other.pk}
     assert client.get(f"{URL}?kind=bogus").status_code == 400
     assert client.get(f"{URL}?global_account=abc").status_code == 400
-    # another tenant's account id filters to nothing
-    assert ids(f"global_account={w.other_account.pk}") == set()
+    # another tenant's account id is refused (DESIGN.md: a foreign id is a 400)
+    response = client.get(f"{URL}?global_account={w.other_account.pk}")
+    assert response.status_code == 400 and "global_account" in response.json()
 
 
 def test_link_puts_both_customers_under_one_account(conflicts, api, in_tenant):

@@ -1,5 +1,6 @@
 """Django's PostgreSQL backend, plus: every query runs with ``gam.tenant_id`` set to the
-tenant in context, for the row-level-security policies of ``gam.rls``.
+tenant in context (and ``gam.identity`` to "on" inside ``identity_lookup``), for the
+row-level-security policies of ``gam.rls``.
 
 The settings use it (``ENGINE = "gam.db.postgresql"``) whenever the database is PostgreSQL.
 The tenant is set lazily, right before the first query that runs under another tenant than
@@ -13,9 +14,10 @@ from __future__ import annotations
 
 from django.db.backends.postgresql import base
 
-from gam.context import current_tenant_id_or_none
+from gam.context import current_tenant_id_or_none, identity_lookup_active
 
 SETTING = "gam.tenant_id"
+IDENTITY_SETTING = "gam.identity"
 
 _UNKNOWN = object()  # a rollback may have undone what we set
 _NOT_SET = object()  # no transaction-local value in this transaction
@@ -35,7 +37,7 @@ class TenantSettingState:
         self.reset()
 
     def reset(self) -> None:
-        self.session = None  # a fresh session has no setting: no tenant
+        self.session = (None, False)  # a fresh session has no setting: no tenant
         self.local = _NOT_SET
         self.paused = False
 
@@ -46,14 +48,15 @@ class TenantSettingState:
 
 
 def sync_tenant_setting(connection) -> None:
-    """Set ``gam.tenant_id`` on ``connection`` to the tenant in context if it differs."""
+    """Set ``gam.tenant_id`` (and ``gam.identity``) on ``connection`` to the tenant (and the
+    identity lookup) in context if they differ."""
     state: TenantSettingState = connection.rls_state
     if state.paused or connection.needs_rollback:
         return
     in_transaction = not connection.get_autocommit()
     if _is_superuser(connection):
         return  # RLS never binds a superuser: the setting would change nothing
-    desired = current_tenant_id_or_none()
+    desired = (current_tenant_id_or_none(), identity_lookup_active())
     current = state.current(in_transaction)
     if current is not _UNKNOWN and current == desired:
         return
@@ -61,8 +64,15 @@ def sync_tenant_setting(connection) -> None:
     try:
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT set_config(%s, %s, %s)",
-                [SETTING, "" if desired is None else str(desired), in_transaction],
+                "SELECT set_config(%s, %s, %s), set_config(%s, %s, %s)",
+                [
+                    SETTING,
+                    "" if desired[0] is None else str(desired[0]),
+                    in_transaction,
+                    IDENTITY_SETTING,
+                    "on" if desired[1] else "",
+                    in_transaction,
+                ],
             )
     except Exception:
         if in_transaction:
