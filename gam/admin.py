@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from rest_framework.authtoken.models import TokenProxy
 
+from gam.context import identity_lookup
 from gam.models import AuditLogEntry, Country, Tenant, User
 
 
@@ -49,3 +50,8 @@ class AuditLogEntryAdmin(CrossTenantAdmin):
 # (gam.tokens keeps digests only): users manage their tokens over tokens/ instead.
 if admin.site.is_registered(TokenProxy):
     admin.site.unregister(TokenProxy)
+
+# The operators' login and logout read users and write django-axes' attempts with no tenant
+# in context: inside identity_lookup, as the product's login (row-level security, gam.rls).
+admin.site.login = identity_lookup()(admin.site.login)
+admin.site.logout = identity_lookup()(admin.site.logout)

@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 
 from gam import selectors, services, tokens, webhooks
 from gam.audit import audit
+from gam.context import identity_lookup
 from gam.drf import (
     IsTenantAdmin,
     IsTenantAdminOrReadOnly,
@@ -49,6 +50,7 @@ class TokenView(APIView):
     throttle_classes = [LoginRateThrottle]
 
     @extend_schema(request=TokenRequestSerializer, responses={200: TokenSerializer})
+    @identity_lookup()  # users and django-axes' attempts, before any tenant is known (gam.rls)
     def post(self, request):
         data = TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)

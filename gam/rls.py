@@ -11,7 +11,8 @@ The users table holds every tenant's people, and login must read it before any t
 known. Its policy shows the app's role the users of the tenant in context, and the users of
 every tenant only inside ``gam.context.identity_lookup`` (the ``gam.identity`` setting),
 which only login, the session's user and the email uniqueness check enter. API tokens
-follow their user. Both are enabled but not forced: the owner (migrations, an operator's
+follow their user; django-axes' login attempts are visible inside that lookup only.
+All are enabled but not forced: the owner (migrations, an operator's
 ``createsuperuser --database migrate``) reads them whole. The tenants table stays open (it
 holds names, no secrets); the sessions table has no tenant and holds digests only
 (``gam.sessions``).
@@ -136,7 +137,9 @@ def _identity_tables() -> list[RlsTable]:
     users = User._meta.db_table
     tokens = ApiToken._meta.db_table
     token_user = ApiToken._meta.get_field("user").column
-    return [
+    # django-axes' login attempts (emails, addresses) have no tenant: only login sees them.
+    axes = [m._meta.db_table for m in apps.get_app_config("axes").get_models()]
+    return [RlsTable(table, IDENTITY_SQL, force=False) for table in axes] + [
         RlsTable(users, f"tenant_id = {CURRENT_TENANT_SQL} OR {IDENTITY_SQL}", force=False),
         RlsTable(
             tokens,

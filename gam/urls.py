@@ -5,6 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from gam import audit_views, views
+from gam.context import identity_lookup
 from gam.forms_auth import EmailAuthenticationForm
 from gam.health import healthz
 from reporting.views import home
@@ -31,14 +32,18 @@ settings_patterns = [
 urlpatterns = [
     path("", home, name="home"),
     path("healthz", healthz, name="healthz"),
+    # Login and logout read users and write django-axes' attempts before any tenant is known:
+    # inside identity_lookup (row-level security, gam.rls).
     path(
         "login/",
-        auth_views.LoginView.as_view(
-            authentication_form=EmailAuthenticationForm, redirect_authenticated_user=True
+        identity_lookup()(
+            auth_views.LoginView.as_view(
+                authentication_form=EmailAuthenticationForm, redirect_authenticated_user=True
+            )
         ),
         name="login",
     ),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", identity_lookup()(auth_views.LogoutView.as_view()), name="logout"),
     path("settings/", include(settings_patterns)),
     path("", include("accounts.urls")),
     path("", include("accounts.plans.urls")),

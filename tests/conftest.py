@@ -21,6 +21,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from gam import tokens
+from gam.context import identity_lookup
 from gam.models import ApiToken
 from gam.tenancy import tenant_context
 from teams.models import TeamRole
@@ -103,7 +104,10 @@ def web(client):
     """web(user) -> a Django test client logged in with a session."""
 
     def make(user):
-        client.force_login(user)
+        # As the login view does it: users and django-axes' log are read and written with no
+        # tenant in context (row-level security, gam.rls).
+        with identity_lookup():
+            client.force_login(user)
         return client
 
     return make

@@ -93,3 +93,26 @@ def test_an_email_of_another_tenant_is_still_taken(world, api, web, as_app_role)
     assert "A user with this email already exists." in page.content.decode()
     with identity_lookup():
         assert User.objects.filter(email=w.other_admin.email).count() == 1
+
+
+def test_login_attempts_are_seen_only_by_login(world, client, api, as_app_role):  # noqa: F811
+    w = world
+    assert client.post("/login/", {"username": w.gam.email, "password": "wrong"}).status_code == 200
+    bad = api().post(
+        "/api/v1/auth/token/", {"email": w.other_admin.email, "password": "x"}, format="json"
+    )
+    assert bad.status_code == 400
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT username FROM axes_accessattempt")
+        assert cursor.fetchall() == []  # a careless query sees no attempt
+        with identity_lookup():
+            cursor.execute("SELECT username FROM axes_accessattempt ORDER BY username")
+            assert [u for (u,) in cursor.fetchall()] == sorted([w.gam.email, w.other_admin.email])
+    # The lockout still counts: five failures lock the email out of the token endpoint.
+    for _ in range(5):
+        api().post("/api/v1/auth/token/", {"email": w.gam.email, "password": "x"}, format="json")
+    locked = api().post(
+        "/api/v1/auth/token/", {"email": w.gam.email, "password": PASSWORD}, format="json"
+    )
+    assert locked.status_code == 429
+    assert client.post("/logout/").status_code == 302
