@@ -5,7 +5,10 @@ the compose plugin; this checks what it would, with the variables the README set
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -86,3 +89,25 @@ def test_compose_interpolates_to_a_working_local_stack():
 def test_healthz(db, client):
     response = client.get("/healthz")
     assert response.status_code == 200 and response.content == b"ok\n"
+
+
+@pytest.mark.skipif(shutil.which("docker-compose") is None, reason="Debian's docker-compose")
+def test_docker_compose_validates_the_file():
+    """The real validator (Debian's docker-compose; `.ci/run` installs it): the file is valid
+    with the README's variables set, and refuses to start without a database password."""
+    env = {
+        "PATH": os.environ["PATH"],
+        "SECRET_KEY": "k" * 50,
+        "POSTGRES_PASSWORD": "p" * 32,
+        "GAM_WEB_DB_PASSWORD": "w" * 32,
+    }
+    ok = subprocess.run(
+        ["docker-compose", "config", "--quiet"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert ok.returncode == 0, ok.stderr
+    del env["POSTGRES_PASSWORD"]
+    missing = subprocess.run(
+        ["docker-compose", "config", "--quiet"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert missing.returncode != 0
+    assert "POSTGRES_PASSWORD" in missing.stderr
