@@ -145,6 +145,10 @@ def scans(monkeypatch):
         def delay(tenant_id):
             queued.append(tenant_id)
 
+        @staticmethod
+        def apply_async(args, **kwargs):  # how gam.tasks.send_task queues
+            queued.append(*args)
+
     monkeypatch.setattr(opportunity_tasks, "scan_tenant_conflicts", FakeScan)
     return queued
 
